@@ -1,0 +1,91 @@
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { AppModule } from './app.module';
+import { REQUEST_ID_HEADER, requestIdFor } from './common/request-id';
+import type { AppConfig } from './config/env';
+import { EmbeddedPostgres } from './database/embedded-postgres';
+import { probeDatabase } from './database/probe';
+import { setupSwagger } from './swagger';
+
+export interface RunningApp {
+  app: NestFastifyApplication;
+  /** Base URL the server listens on (port resolved when PORT=0). */
+  url: string;
+  /** Graceful stop: stop accepting, finish in-flight requests, close the database. */
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  /** Use this database instead of DATABASE_URL or the embedded one (tests). */
+  databaseUrl?: string;
+  poolSize?: number;
+}
+
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<RunningApp> {
+  const embedded =
+    options.databaseUrl || !config.EMBEDDED_DATABASE
+      ? undefined
+      : await EmbeddedPostgres.start(join(config.DATA_DIR, 'pgdata'));
+  const url = options.databaseUrl ?? config.DATABASE_URL ?? embedded!.url;
+  const poolSize = options.poolSize ?? (embedded ? EmbeddedPostgres.poolSize : config.DATABASE_POOL_SIZE);
+
+  let app: NestFastifyApplication;
+  try {
+    if (!embedded) await probeDatabase(url);
+    const adapter = new FastifyAdapter({
+      trustProxy: config.TRUST_PROXY,
+      genReqId: (req: IncomingMessage) => String((req.id = requestIdFor(req))),
+      bodyLimit: 256 * 1024,
+      return503OnClosing: true,
+    });
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot({ config, database: { url, poolSize, migrationsRun: config.MIGRATIONS_RUN } }),
+      adapter,
+      { bufferLogs: true, abortOnError: false },
+    );
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (req, reply) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
+  });
+  await app.register(helmet, {
+    frameguard: { action: 'deny' },
+    contentSecurityPolicy: {
+      directives: {
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        // Only an https issuer may tell browsers to upgrade; on http://localhost it would break the pages.
+        upgradeInsecureRequests: config.ISSUER.startsWith('https:') ? [] : null,
+      },
+    },
+  });
+  setupSwagger(app, config);
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    url: `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`,
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          await app.close();
+        } finally {
+          await embedded?.stop();
+        }
+      })()),
+  };
+}

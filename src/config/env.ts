@@ -1,0 +1,229 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export const SIGNING_ALGORITHMS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'EdDSA',
+] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every setting Scopegate reads from the environment. `.env.example` documents each one;
+ * keep the two in step.
+ */
+export class Env {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 0 and 65535' })
+  @Min(0, { message: 'must be an integer between 0 and 65535' })
+  @Max(65535, { message: 'must be an integer between 0 and 65535' })
+  PORT = 3000;
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
+    message: 'must be an http(s) URL without query or fragment',
+  })
+  ISSUER?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 200' })
+  @Min(1, { message: 'must be an integer between 1 and 200' })
+  @Max(200, { message: 'must be an integer between 1 and 200' })
+  DATABASE_POOL_SIZE = 10;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  MIGRATIONS_RUN = true;
+
+  @IsString()
+  @MinLength(1)
+  DATA_DIR = './.data';
+
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  TRUST_PROXY = false;
+
+  /** 32 bytes, base64 or base64url: encrypts signing keys at rest (AES-256-GCM). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/_-]{43}=?$/, { message: 'must be 32 random bytes, base64 or base64url encoded' })
+  KEYS_ENCRYPTION_KEY?: string;
+
+  /** Key of the HMAC-SHA-256 under which client secrets and API keys are stored. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
+  SECRET_PEPPER?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._~-]{3,64}$/, { message: 'must be 3-64 characters of [A-Za-z0-9._~-]' })
+  ADMIN_CLIENT_ID?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
+  @MaxLength(512)
+  ADMIN_CLIENT_SECRET?: string;
+
+  /** Seeds the demo catalog, customers and clients. Defaults to on in zero-setup mode. */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  SEED_DEMO?: boolean;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 60 and 3600' })
+  @Min(60, { message: 'must be an integer between 60 and 3600' })
+  @Max(3600, { message: 'must be an integer between 60 and 3600' })
+  ACCESS_TOKEN_TTL = 300;
+
+  @IsIn(SIGNING_ALGORITHMS, { message: `must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
+  SIGNING_ALG: SigningAlgorithm = 'ES256';
+
+  /** Seconds a rotated client secret keeps working. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 0 and 2592000' })
+  @Min(0, { message: 'must be an integer between 0 and 2592000' })
+  @Max(2592000, { message: 'must be an integer between 0 and 2592000' })
+  CLIENT_SECRET_ROTATION_GRACE = 86400;
+
+  /** Milliseconds to wait for in-flight requests on shutdown. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 0 and 120000' })
+  @Min(0, { message: 'must be an integer between 0 and 120000' })
+  @Max(120000, { message: 'must be an integer between 0 and 120000' })
+  SHUTDOWN_TIMEOUT_MS = 10000;
+}
+
+/** Validated settings with every default applied. */
+export type AppConfig = Env & {
+  ISSUER: string;
+  KEYS_ENCRYPTION_KEY: string;
+  SECRET_PEPPER: string;
+  SEED_DEMO: boolean;
+  /** True when no DATABASE_URL is given and the embedded PostgreSQL is used. */
+  EMBEDDED_DATABASE: boolean;
+};
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const PLACEHOLDER = /change[-_ ]?me|placeholder|example|^x+$|^(.)\1+$/i;
+
+/**
+ * Validates the raw environment and applies defaults. Throws a {@link ConfigError} that names
+ * the first offending variable. Secrets still missing afterwards are the caller's to fill
+ * (see `zero-setup-secrets.ts`) before {@link finalizeConfig}.
+ */
+export function validateEnv(raw: Record<string, string | undefined>): Env {
+  const known = Object.fromEntries(
+    Object.keys(new Env())
+      .concat(envOptionalKeys)
+      .map((k) => [k, raw[k]]),
+  );
+  for (const k of Object.keys(known)) if (known[k] === undefined) delete known[k];
+  const env = plainToInstance(Env, known, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: true });
+  if (errors.length > 0) {
+    const first = errors[0];
+    const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    throw new ConfigError(first.property, reason.replace(new RegExp(`^${first.property} `), ''));
+  }
+  return env;
+}
+
+const envOptionalKeys = [
+  'ISSUER',
+  'DATABASE_URL',
+  'KEYS_ENCRYPTION_KEY',
+  'SECRET_PEPPER',
+  'ADMIN_CLIENT_ID',
+  'ADMIN_CLIENT_SECRET',
+  'SEED_DEMO',
+];
+
+/** Applies the derived defaults and the production rules. */
+export function finalizeConfig(env: Env): AppConfig {
+  const production = env.NODE_ENV === 'production';
+  for (const name of ['KEYS_ENCRYPTION_KEY', 'SECRET_PEPPER'] as const) {
+    const value = env[name];
+    if (!value) throw new ConfigError(name, 'is required (generated automatically only in zero-setup mode)');
+    if (production && PLACEHOLDER.test(value))
+      throw new ConfigError(name, 'looks like a placeholder; set a random value');
+  }
+  if (production && env.ADMIN_CLIENT_SECRET && PLACEHOLDER.test(env.ADMIN_CLIENT_SECRET)) {
+    throw new ConfigError('ADMIN_CLIENT_SECRET', 'looks like a placeholder; set a random value');
+  }
+  if (Boolean(env.ADMIN_CLIENT_ID) !== Boolean(env.ADMIN_CLIENT_SECRET)) {
+    throw new ConfigError(
+      env.ADMIN_CLIENT_ID ? 'ADMIN_CLIENT_SECRET' : 'ADMIN_CLIENT_ID',
+      'must be set together with the other ADMIN_CLIENT_* variable',
+    );
+  }
+  const embedded = !env.DATABASE_URL;
+  return Object.assign(env, {
+    ISSUER: (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    KEYS_ENCRYPTION_KEY: env.KEYS_ENCRYPTION_KEY!,
+    SECRET_PEPPER: env.SECRET_PEPPER!,
+    SEED_DEMO: env.SEED_DEMO ?? embedded,
+    EMBEDDED_DATABASE: embedded,
+  });
+}

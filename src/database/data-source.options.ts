@@ -1,0 +1,30 @@
+import type { DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+export interface DatabaseConnection {
+  url: string;
+  poolSize: number;
+  /** Runs pending migrations when the DataSource initialises. */
+  migrationsRun: boolean;
+}
+
+/** The one set of TypeORM options, shared by the app and the migration CLI (`ormconfig.ts`). */
+export function dataSourceOptions(conn: DatabaseConnection): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: conn.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsRun: conn.migrationsRun,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: ['error'],
+    extra: {
+      max: conn.poolSize,
+      application_name: 'scopegate',
+      connectionTimeoutMillis: 10_000,
+    },
+  };
+}

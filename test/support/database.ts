@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client } from 'pg';
+import { inject } from 'vitest';
+import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+
+export interface TestDatabase {
+  url: string;
+  /** Pool size the app must use on it (1 on the embedded database, see EmbeddedPostgres). */
+  poolSize: number;
+  drop(): Promise<void>;
+}
+
+/**
+ * A clean, empty database for one test file: a fresh embedded PostgreSQL by default, or a new database
+ * on the server named by TEST_DATABASE_URL. Migrations are run by the app itself, as in production.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    const template = inject('pgliteTemplate');
+    const blob = template ? new Blob([readFileSync(template)]) : undefined;
+    const pg = await EmbeddedPostgres.start('memory://', blob);
+    return { url: pg.url, poolSize: EmbeddedPostgres.poolSize, drop: () => pg.stop() };
+  }
+  const name = `sg_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    poolSize: 10,
+    drop: async () => {
+      const c = new Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
