@@ -69,7 +69,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       },
     },
   });
-  setupSwagger(app, config);
+  await app.init(); // runs migrations' dependants: key generation, bootstrap admin client, demo seed
+  await setupSwagger(app, config);
 
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = fastify.server.address();

@@ -1,20 +1,53 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { CLAIM_CATEGORY_EXTENSION } from './claims/claim-category.decorator';
 import type { AppConfig } from './config/env';
+import { ScopesService } from './scopes/scopes.service';
 
-export function setupSwagger(app: INestApplication, config: AppConfig): void {
+/**
+ * Swagger UI at /docs, the OpenAPI document at /docs-json. The `oauth2` scheme's client-credentials
+ * flow lets a person click *Authorize* with a demo client's id and secret and try every endpoint.
+ */
+export async function setupSwagger(app: INestApplication, config: AppConfig): Promise<void> {
+  const { scopes } = await app.get(ScopesService).catalog();
+  const scopeDescriptions = Object.fromEntries([...scopes.values()].map((s) => [s.name, s.description]));
   const doc = new DocumentBuilder()
     .setTitle('Scopegate')
     .setVersion(process.env.npm_package_version ?? '0.1.0')
     .setDescription(
-      'OAuth 2.0 authorization server and scope-guarded customer-data API. ' +
-        'Tokens are RFC 9068 JWTs; each caller sees only the fields its scopes grant.',
+      'OAuth 2.0 authorization server and scope-guarded customer-data API. Tokens are RFC 9068 JWTs; ' +
+        'each caller sees only the fields its scopes grant.\n\n' +
+        'Click **Authorize**, enter a client id and secret (zero-setup mode prints demo ones at first start ' +
+        'and keeps them in `.data/demo-clients.json`), pick scopes, and try the endpoints.',
+    )
+    .addOAuth2(
+      {
+        type: 'oauth2',
+        description: 'OAuth 2.0 (RFC 6749) with RFC 9068 JWT access tokens',
+        flows: { clientCredentials: { tokenUrl: `${config.ISSUER}/oauth/token`, scopes: scopeDescriptions } },
+      },
+      'oauth2',
     )
     .build();
   const document = SwaggerModule.createDocument(app, doc);
+  await describeClaimCategories(document, app.get(ScopesService));
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Scopegate API',
+    swaggerOptions: { persistAuthorization: false, displayRequestDuration: true },
   });
-  void config;
+}
+
+/** Each field marked with a claim category says in the docs which scope makes it visible. */
+async function describeClaimCategories(document: OpenAPIObject, scopes: ScopesService): Promise<void> {
+  for (const schema of Object.values(document.components?.schemas ?? {})) {
+    const properties = (schema as { properties?: Record<string, Record<string, unknown>> }).properties ?? {};
+    for (const prop of Object.values(properties)) {
+      const category = prop[CLAIM_CATEGORY_EXTENSION];
+      if (typeof category !== 'string') continue;
+      const granting = await scopes.scopesGranting(category);
+      const note = `Claim category \`${category}\`: present only when the token has ${granting.length ? granting.map((s) => `\`${s}\``).join(' or ') : 'a scope granting it'}.`;
+      prop.description = prop.description ? `${prop.description} ${note}` : note;
+    }
+  }
 }

@@ -2,24 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from '../config/env';
-
-/** Field names that may hold credentials; any such field is censored wherever it appears. */
-const SECRET_FIELDS = [
-  'password',
-  'client_secret',
-  'clientSecret',
-  'secret',
-  'api_key',
-  'apiKey',
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'token',
-  'code',
-  'code_verifier',
-  'private_key',
-  'privateKey',
-];
+import { SECRET_FIELDS } from './secret-fields';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',

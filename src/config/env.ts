@@ -128,6 +128,13 @@ export class Env {
   @Max(3600, { message: 'must be an integer between 60 and 3600' })
   ACCESS_TOKEN_TTL = 300;
 
+  /** `aud` of access tokens (RFC 9068 §3): the resource servers' identifier. Default: ISSUER. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  ACCESS_TOKEN_AUDIENCE?: string;
+
   @IsIn(SIGNING_ALGORITHMS, { message: `must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
   SIGNING_ALG: SigningAlgorithm = 'ES256';
 
@@ -149,6 +156,7 @@ export class Env {
 /** Validated settings with every default applied. */
 export type AppConfig = Env & {
   ISSUER: string;
+  ACCESS_TOKEN_AUDIENCE: string;
   KEYS_ENCRYPTION_KEY: string;
   SECRET_PEPPER: string;
   SEED_DEMO: boolean;
@@ -198,6 +206,7 @@ const envOptionalKeys = [
   'ADMIN_CLIENT_ID',
   'ADMIN_CLIENT_SECRET',
   'SEED_DEMO',
+  'ACCESS_TOKEN_AUDIENCE',
 ];
 
 /** Applies the derived defaults and the production rules. */
@@ -219,8 +228,10 @@ export function finalizeConfig(env: Env): AppConfig {
     );
   }
   const embedded = !env.DATABASE_URL;
+  const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
   return Object.assign(env, {
-    ISSUER: (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    ISSUER: issuer,
+    ACCESS_TOKEN_AUDIENCE: env.ACCESS_TOKEN_AUDIENCE ?? issuer,
     KEYS_ENCRYPTION_KEY: env.KEYS_ENCRYPTION_KEY!,
     SECRET_PEPPER: env.SECRET_PEPPER!,
     SEED_DEMO: env.SEED_DEMO ?? embedded,

@@ -1,2 +1,20 @@
+import { AuditEventEntity } from '../audit/audit-event.entity';
+import { ClaimCategoryEntity } from '../claims/claim-category.entity';
+import { ClientEntity } from '../clients/client.entity';
+import { CustomerEntity } from '../customers/customer.entity';
+import { SigningKeyEntity } from '../keys/signing-key.entity';
+import { RoleEntity } from '../scopes/role.entity';
+import { ScopeEntity } from '../scopes/scope.entity';
+import { TokenEntity } from '../tokens/token.entity';
+
 /** Every TypeORM entity, listed explicitly so the app, the CLI and the tests load the same set. */
-export const ENTITIES: Function[] = [];
+export const ENTITIES: Function[] = [
+  AuditEventEntity,
+  ClaimCategoryEntity,
+  ClientEntity,
+  CustomerEntity,
+  SigningKeyEntity,
+  RoleEntity,
+  ScopeEntity,
+  TokenEntity,
+];

@@ -1,0 +1,66 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { TokenExpiredError, NotBeforeError } from 'jsonwebtoken';
+import { AuditService } from '../audit/audit.service';
+import { requestMetaOf } from '../common/request-meta';
+import { InvalidTokenError, MissingTokenError, type OAuthError } from '../oauth/errors/oauth.errors';
+import { IS_PUBLIC } from './auth.decorators';
+import { bearerTokenOf } from './bearer-token';
+import { BEARER_TOKEN, TokenRejected, type RequestWithToken } from './jwt.strategy';
+import type { Principal } from './principal';
+
+/**
+ * Global guard: every route needs a valid access token unless it is marked `@Public()`. Failures are
+ * RFC 6750 §3 errors, never a bare `false`, and each refused call is audited.
+ */
+@Injectable()
+export class JwtAuthGuard extends AuthGuard('jwt') {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly audit: AuditService,
+  ) {
+    super();
+  }
+
+  override async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
+    const req = ctx.switchToHttp().getRequest<RequestWithToken>();
+    try {
+      const token = bearerTokenOf(req);
+      if (token === undefined) throw new MissingTokenError();
+      if (token === '') throw new InvalidTokenError('The access token is malformed');
+      req[BEARER_TOKEN] = token;
+      return (await super.canActivate(ctx)) as boolean;
+    } catch (err) {
+      this.audit.recordLater({
+        type: 'api.call',
+        outcome: 'denied',
+        details: {
+          method: req.method,
+          path: req.routeOptions.url ?? req.url.split('?')[0],
+          reason: (err as OAuthError).error ?? 'invalid_token',
+          status: (err as OAuthError).status ?? 401,
+        },
+        meta: requestMetaOf(req),
+      });
+      throw err;
+    }
+  }
+
+  override handleRequest<T = Principal>(err: unknown, user: T | false, info: unknown): T {
+    if (user && !err) return user;
+    throw new InvalidTokenError(describe(err ?? info), String((err ?? info) as Error));
+  }
+}
+
+function describe(reason: unknown): string {
+  if (reason instanceof TokenRejected) return reason.message;
+  if (reason instanceof TokenExpiredError) return 'The access token expired';
+  if (reason instanceof NotBeforeError) return 'The access token is not valid yet';
+  const message = reason instanceof Error ? reason.message : '';
+  if (message.startsWith('jwt issuer invalid')) return 'The access token was issued by another issuer';
+  if (message.startsWith('jwt audience invalid')) return 'The access token is not meant for this resource';
+  if (message === 'invalid signature') return 'The access token signature is invalid';
+  return 'The access token is invalid';
+}

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { PassportStrategy } from '@nestjs/passport';
+import { decodeProtectedHeader } from 'jose';
+import type { Algorithm } from 'jsonwebtoken';
+import { Strategy } from 'passport-jwt';
+import type { AppConfig } from '../config/env';
+import { KeysService } from '../keys/keys.service';
+import type { AuthenticatedRequest } from './auth.decorators';
+import type { Principal } from './principal';
+
+/** Asymmetric algorithms only: HS* tokens would be verifiable with the public key as the secret. */
+export const VERIFY_ALGORITHMS: Algorithm[] = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+];
+
+/** Where the guard leaves the already-extracted bearer token for passport. */
+export const BEARER_TOKEN = Symbol('bearerToken');
+export type RequestWithToken = AuthenticatedRequest & { [BEARER_TOKEN]?: string };
+
+/** Why a token was refused; the message is safe to show the client. */
+export class TokenRejected extends Error {}
+
+interface AccessTokenClaims {
+  jti?: unknown;
+  sub?: unknown;
+  client_id?: unknown;
+  scope?: unknown;
+  exp?: unknown;
+  iat?: unknown;
+}
+
+/**
+ * Resource-server verification of RFC 9068 access tokens (passport-jwt, as the design card names it):
+ * the key is chosen by `kid` from our key store, the algorithm must be exactly that key's, `typ` must
+ * be `at+jwt`, and `iss`, `aud`, `exp`/`nbf` are checked with a 5-second leeway (RFC 8725 §3.1, §3.11).
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(keys: KeysService, @Inject(ConfigService) config: ConfigService<AppConfig, true>) {
+    super({
+      jwtFromRequest: (req: RequestWithToken) => req[BEARER_TOKEN] ?? null,
+      secretOrKeyProvider: (
+        _req: unknown,
+        rawJwt: string,
+        done: (err: Error | null, key?: string) => void,
+      ) => {
+        let header: ReturnType<typeof decodeProtectedHeader>;
+        try {
+          header = decodeProtectedHeader(rawJwt);
+        } catch {
+          return done(new TokenRejected('The access token is malformed'));
+        }
+        const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
+        if (typ !== 'at+jwt' && typ !== 'application/at+jwt')
+          return done(new TokenRejected('The token is not an access token (typ)'));
+        if (header.crit !== undefined)
+          return done(new TokenRejected('The token has unsupported critical header parameters'));
+        const key = typeof header.kid === 'string' ? keys.verificationKey(header.kid) : undefined;
+        if (!key) return done(new TokenRejected('The token was not signed by a key of this server'));
+        if (header.alg !== key.alg)
+          return done(new TokenRejected('The token algorithm does not match its key'));
+        // passport-jwt's types say string | Buffer; jsonwebtoken takes the KeyObject (no PEM re-parse per request).
+        done(null, key.publicKey as unknown as string);
+      },
+      algorithms: VERIFY_ALGORITHMS,
+      issuer: config.get('ISSUER', { infer: true }),
+      audience: config.get('ACCESS_TOKEN_AUDIENCE', { infer: true }),
+      jsonWebTokenOptions: { clockTolerance: 5 },
+    });
+  }
+
+  validate(claims: AccessTokenClaims): Principal {
+    const { jti, sub, client_id, scope, exp } = claims;
+    if (
+      typeof jti !== 'string' ||
+      typeof sub !== 'string' ||
+      typeof client_id !== 'string' ||
+      typeof scope !== 'string' ||
+      typeof exp !== 'number' ||
+      typeof claims.iat !== 'number'
+    ) {
+      throw new TokenRejected('The access token lacks required claims');
+    }
+    return { jti, sub, clientId: client_id, scopes: new Set(scope.split(' ').filter(Boolean)), exp };
+  }
+}

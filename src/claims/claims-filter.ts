@@ -1,0 +1,42 @@
+import { claimFieldsOf } from './claim-category.decorator';
+
+/**
+ * Returns a copy of `value` without the fields whose claim category is not in `granted` — in single
+ * objects, arrays and nested objects at any depth. Objects of classes without categories are copied
+ * field by field (so a page wrapper around DTOs is filtered too); dates and primitives pass through.
+ */
+export function filterClaims<T>(value: T, granted: ReadonlySet<string>): T {
+  return walk(value, granted, 0) as T;
+}
+
+const MAX_DEPTH = 32;
+
+function walk(value: unknown, granted: ReadonlySet<string>, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || value instanceof Date || Buffer.isBuffer(value))
+    return value;
+  if (depth > MAX_DEPTH) throw new Error('claims filter: object nesting too deep');
+  if (Array.isArray(value)) return value.map((v) => walk(v, granted, depth + 1));
+  const fields = claimFieldsOf(value.constructor);
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const category = fields?.get(key);
+    if (category !== undefined && !granted.has(category)) continue;
+    out[key] = walk(v, granted, depth + 1);
+  }
+  return out;
+}
+
+/** Fields present in `value` whose categories are not granted (for write checks). */
+export function ungrantedFields(
+  value: object,
+  granted: ReadonlySet<string>,
+): { field: string; category: string }[] {
+  const fields = claimFieldsOf(value.constructor);
+  if (!fields) return [];
+  return Object.keys(value)
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .flatMap((k) => {
+      const category = fields.get(k);
+      return category !== undefined && !granted.has(category) ? [{ field: k, category }] : [];
+    });
+}

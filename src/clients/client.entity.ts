@@ -1,0 +1,62 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type ClientStatus = 'active' | 'disabled';
+
+/** An OAuth client (RFC 7591 metadata plus Scopegate's role, API key and TTL extensions). */
+@Entity('clients')
+export class ClientEntity {
+  @PrimaryColumn({ name: 'client_id', type: 'varchar', length: 128 })
+  clientId: string;
+
+  @Column({ name: 'client_name', type: 'varchar', length: 200 })
+  clientName: string;
+
+  @Column({ name: 'grant_types', type: 'text', array: true })
+  grantTypes: string[];
+
+  @Column({ name: 'redirect_uris', type: 'text', array: true, default: () => "'{}'" })
+  redirectUris: string[];
+
+  /** Explicitly allowed scopes; empty means "whatever the role allows". */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  scopes: string[];
+
+  @Column({ name: 'token_endpoint_auth_method', type: 'varchar', length: 32 })
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  role: string | null;
+
+  @Column({ name: 'require_api_key', type: 'boolean', default: false })
+  requireApiKey: boolean;
+
+  @Column({ name: 'access_token_ttl', type: 'integer', nullable: true })
+  accessTokenTtl: number | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'active' })
+  status: ClientStatus;
+
+  /** HMAC-SHA-256 of the secret under SECRET_PEPPER; null for public clients. */
+  @Column({ name: 'secret_hash', type: 'bytea', nullable: true })
+  secretHash: Buffer | null;
+
+  /** The secret before the last rotation, valid until `previousSecretExpiresAt`. */
+  @Column({ name: 'previous_secret_hash', type: 'bytea', nullable: true })
+  previousSecretHash: Buffer | null;
+
+  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
+  previousSecretExpiresAt: Date | null;
+
+  @Column({ name: 'api_key_hash', type: 'bytea', nullable: true })
+  apiKeyHash: Buffer | null;
+
+  @Column({ name: 'client_id_issued_at', type: 'timestamptz' })
+  clientIdIssuedAt: Date;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,286 @@
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { MoreThan, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { Principal } from '../auth/principal';
+import { keyedHash, randomSecret, safeEqual } from '../common/crypto';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import type { RequestMeta } from '../common/request-meta';
+import type { AppConfig } from '../config/env';
+import { parseScope } from '../scopes/scope-syntax';
+import { ScopesService } from '../scopes/scopes.service';
+import { ClientEntity, type ClientStatus, type TokenEndpointAuthMethod } from './client.entity';
+import type { CreateClientDto, UpdateClientDto } from './dto/client.dto';
+import { validateRedirectUri } from './redirect-uri';
+
+export interface IssuedCredentials {
+  client: ClientEntity;
+  clientSecret?: string;
+  apiKey?: string;
+}
+
+/** Who made an admin change: a token's principal, or the system (bootstrap, seed). */
+export type Actor =
+  Pick<Principal, 'sub' | 'clientId' | 'jti'> | { sub: 'system'; clientId?: undefined; jti?: undefined };
+
+@Injectable()
+export class ClientsService {
+  private readonly pepper: string;
+  /** A constant hash to compare against when the client is unknown, so timing does not tell. */
+  private readonly dummyHash: Buffer;
+
+  constructor(
+    @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
+    private readonly scopes: ScopesService,
+    private readonly audit: AuditService,
+    @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
+  ) {
+    this.pepper = this.config.get('SECRET_PEPPER', { infer: true });
+    this.dummyHash = keyedHash(this.pepper, 'no-such-client');
+  }
+
+  findById(clientId: string): Promise<ClientEntity | null> {
+    return this.clients.findOneBy({ clientId });
+  }
+
+  async get(clientId: string): Promise<ClientEntity> {
+    const c = await this.findById(clientId);
+    if (!c) throw new NotFoundException(`client ${clientId} not found`);
+    return c;
+  }
+
+  async list(limit = 50, cursor?: string): Promise<{ data: ClientEntity[]; next_cursor: string | null }> {
+    const after = decodeCursor(cursor, /^[\x21-\x7e]{1,128}$/);
+    const rows = await this.clients.find({
+      where: after ? { clientId: MoreThan(after) } : {},
+      order: { clientId: 'ASC' },
+      take: limit + 1,
+    });
+    const data = rows.slice(0, limit);
+    return { data, next_cursor: rows.length > limit ? encodeCursor(data[data.length - 1].clientId) : null };
+  }
+
+  /** Compares in constant time against the current secret, then the previous one within its grace period. */
+  verifySecret(client: ClientEntity | null, secret: string): boolean {
+    const presented = keyedHash(this.pepper, secret);
+    if (!client?.secretHash) {
+      safeEqual(presented, this.dummyHash);
+      return false;
+    }
+    const current = safeEqual(presented, client.secretHash);
+    const previous =
+      client.previousSecretHash !== null &&
+      client.previousSecretExpiresAt !== null &&
+      client.previousSecretExpiresAt.getTime() > Date.now() &&
+      safeEqual(presented, client.previousSecretHash);
+    return current || previous;
+  }
+
+  verifyApiKey(client: ClientEntity, apiKey: string | undefined): boolean {
+    if (!client.apiKeyHash || apiKey === undefined) return false;
+    return safeEqual(keyedHash(this.pepper, apiKey), client.apiKeyHash);
+  }
+
+  /** The scopes the client may obtain: its role's, narrowed to its own `scope` list when it has one. */
+  async allowedScopes(client: ClientEntity): Promise<Set<string>> {
+    const fromRole = client.role
+      ? ((await this.scopes.roleScopes(client.role)) ?? new Set<string>())
+      : undefined;
+    if (!fromRole) return new Set(client.scopes);
+    return client.scopes.length ? new Set(client.scopes.filter((s) => fromRole.has(s))) : fromRole;
+  }
+
+  async create(
+    dto: CreateClientDto,
+    by: Actor,
+    meta?: RequestMeta,
+    fixed?: { clientId?: string; secret?: string },
+  ): Promise<IssuedCredentials> {
+    const grantTypes = dto.grant_types ?? ['client_credentials'];
+    const method: TokenEndpointAuthMethod = dto.token_endpoint_auth_method ?? 'client_secret_basic';
+    const scopes = await this.checkedScopes(dto.scope, dto.role);
+    this.checkRedirectUris(dto.redirect_uris ?? [], grantTypes);
+    if (method === 'none' && grantTypes.includes('client_credentials')) {
+      throw new BadRequestException(
+        'a public client (token_endpoint_auth_method none) cannot use client_credentials',
+      );
+    }
+    const clientId = fixed?.clientId ?? randomSecret(16);
+    if (await this.clients.existsBy({ clientId })) throw new BadRequestException(`client ${clientId} exists`);
+    const clientSecret = method === 'none' ? undefined : (fixed?.secret ?? randomSecret());
+    const apiKey = dto.require_api_key ? randomSecret() : undefined;
+    const client = this.clients.create({
+      clientId,
+      clientName: dto.client_name,
+      grantTypes,
+      redirectUris: dto.redirect_uris ?? [],
+      scopes,
+      tokenEndpointAuthMethod: method,
+      role: dto.role ?? null,
+      requireApiKey: dto.require_api_key ?? false,
+      accessTokenTtl: dto.access_token_ttl ?? null,
+      status: 'active',
+      secretHash: clientSecret ? keyedHash(this.pepper, clientSecret) : null,
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
+      apiKeyHash: apiKey ? keyedHash(this.pepper, apiKey) : null,
+      clientIdIssuedAt: new Date(),
+    });
+    await this.clients.insert(client);
+    await this.changed('admin.client.created', by, meta, clientId, {
+      client_name: client.clientName,
+      grant_types: grantTypes,
+      scope: scopes.join(' '),
+      role: client.role,
+      token_endpoint_auth_method: method,
+      require_api_key: client.requireApiKey,
+    });
+    return { client, clientSecret, apiKey };
+  }
+
+  async update(clientId: string, dto: UpdateClientDto, by: Actor, meta: RequestMeta): Promise<ClientEntity> {
+    const c = await this.get(clientId);
+    const role = dto.role !== undefined ? dto.role : (c.role ?? undefined);
+    const scope = dto.scope !== undefined ? dto.scope : c.scopes.join(' ');
+    c.scopes = await this.checkedScopes(scope, role);
+    c.role = role ?? null;
+    if (dto.client_name !== undefined) c.clientName = dto.client_name;
+    if (dto.grant_types !== undefined) c.grantTypes = dto.grant_types;
+    if (dto.redirect_uris !== undefined) c.redirectUris = dto.redirect_uris;
+    this.checkRedirectUris(c.redirectUris, c.grantTypes);
+    if (c.tokenEndpointAuthMethod === 'none' && c.grantTypes.includes('client_credentials')) {
+      throw new BadRequestException('a public client cannot use client_credentials');
+    }
+    if (dto.access_token_ttl !== undefined) c.accessTokenTtl = dto.access_token_ttl;
+    let apiKey: string | undefined;
+    if (dto.require_api_key !== undefined && dto.require_api_key !== c.requireApiKey) {
+      c.requireApiKey = dto.require_api_key;
+      apiKey = dto.require_api_key ? randomSecret() : undefined;
+      c.apiKeyHash = apiKey ? keyedHash(this.pepper, apiKey) : null;
+    }
+    await this.clients.save(c);
+    await this.changed('admin.client.updated', by, meta, clientId, { ...dto });
+    return Object.assign(c, { issuedApiKey: apiKey });
+  }
+
+  async setStatus(
+    clientId: string,
+    status: ClientStatus,
+    by: Actor,
+    meta: RequestMeta,
+  ): Promise<ClientEntity> {
+    const c = await this.get(clientId);
+    c.status = status;
+    await this.clients.save(c);
+    await this.changed(
+      status === 'disabled' ? 'admin.client.disabled' : 'admin.client.enabled',
+      by,
+      meta,
+      clientId,
+      {},
+    );
+    return c;
+  }
+
+  /** New secret, shown once; the old one stays valid for CLIENT_SECRET_ROTATION_GRACE seconds. */
+  async rotateSecret(clientId: string, by: Actor, meta: RequestMeta): Promise<IssuedCredentials> {
+    const c = await this.get(clientId);
+    if (c.tokenEndpointAuthMethod === 'none') throw new BadRequestException('a public client has no secret');
+    const grace = this.config.get('CLIENT_SECRET_ROTATION_GRACE', { infer: true });
+    const clientSecret = randomSecret();
+    c.previousSecretHash = c.secretHash;
+    c.previousSecretExpiresAt = new Date(Date.now() + grace * 1000);
+    c.secretHash = keyedHash(this.pepper, clientSecret);
+    await this.clients.save(c);
+    await this.changed('admin.client.secret_rotated', by, meta, clientId, {
+      previous_secret_valid_until: c.previousSecretExpiresAt.toISOString(),
+    });
+    return { client: c, clientSecret };
+  }
+
+  async rotateApiKey(clientId: string, by: Actor, meta: RequestMeta): Promise<IssuedCredentials> {
+    const c = await this.get(clientId);
+    const apiKey = randomSecret();
+    c.apiKeyHash = keyedHash(this.pepper, apiKey);
+    c.requireApiKey = true;
+    await this.clients.save(c);
+    await this.changed('admin.client.api_key_rotated', by, meta, clientId, {});
+    return { client: c, apiKey };
+  }
+
+  /** Creates the client, or resets the secret (and settings) of an existing one. */
+  async ensure(dto: CreateClientDto, clientId: string, secret: string): Promise<'created' | 'updated'> {
+    const existing = await this.findById(clientId);
+    if (!existing) {
+      await this.create(dto, { sub: 'system' }, undefined, { clientId, secret });
+      return 'created';
+    }
+    const hash = keyedHash(this.pepper, secret);
+    const scopes = await this.checkedScopes(dto.scope, dto.role);
+    const same =
+      existing.secretHash &&
+      safeEqual(hash, existing.secretHash) &&
+      existing.status === 'active' &&
+      existing.scopes.join(' ') === scopes.join(' ');
+    if (same) return 'updated';
+    Object.assign(existing, {
+      secretHash: hash,
+      status: 'active',
+      scopes,
+      role: dto.role ?? null,
+      grantTypes: dto.grant_types ?? existing.grantTypes,
+      tokenEndpointAuthMethod: dto.token_endpoint_auth_method ?? existing.tokenEndpointAuthMethod,
+    });
+    await this.clients.save(existing);
+    await this.changed('admin.client.updated', { sub: 'system' }, undefined, clientId, {
+      reason: 'bootstrap',
+    });
+    return 'updated';
+  }
+
+  private async checkedScopes(scope: string | undefined, role: string | undefined): Promise<string[]> {
+    const requested = scope === undefined ? [] : parseScope(scope);
+    if (!requested) throw new BadRequestException('scope must be space-separated RFC 6749 scope tokens');
+    const catalog = await this.scopes.catalog();
+    const unknown = requested.filter((s) => !catalog.scopes.has(s));
+    if (unknown.length) throw new BadRequestException(`unknown scope(s): ${unknown.join(', ')}`);
+    if (role !== undefined) {
+      const roleScopes = catalog.roles.get(role);
+      if (!roleScopes) throw new BadRequestException(`unknown role: ${role}`);
+      const outside = requested.filter((s) => !roleScopes.scopes.includes(s));
+      if (outside.length)
+        throw new BadRequestException(`scope(s) outside role ${role}: ${outside.join(', ')}`);
+    }
+    return requested.sort();
+  }
+
+  private checkRedirectUris(uris: string[], grantTypes: string[]): void {
+    for (const uri of uris) {
+      const problem = validateRedirectUri(uri);
+      if (problem) throw new BadRequestException(`redirect_uris: ${uri}: ${problem}`);
+    }
+    if (grantTypes.includes('authorization_code') && uris.length === 0) {
+      throw new BadRequestException('redirect_uris is required for the authorization_code grant');
+    }
+  }
+
+  private async changed(
+    type: string,
+    by: Actor,
+    meta: RequestMeta | undefined,
+    clientId: string,
+    details: Record<string, unknown>,
+  ) {
+    await this.audit.record({
+      type,
+      outcome: 'success',
+      actor: by.sub,
+      clientId,
+      subject: clientId,
+      jti: by.jti,
+      details,
+      meta,
+    });
+  }
+}

@@ -1,0 +1,37 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+export type KeyStatus = 'next' | 'active' | 'retired';
+
+@Entity('signing_keys')
+export class SigningKeyEntity {
+  /** RFC 7638 JWK thumbprint of the public key. */
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  kid: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  alg: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: KeyStatus;
+
+  /** Public JWK (no private members). */
+  @Column({ name: 'public_jwk', type: 'jsonb' })
+  publicJwk: Record<string, string>;
+
+  /** PKCS#8 DER, AES-256-GCM under KEYS_ENCRYPTION_KEY with the kid as AAD. */
+  @Column({ name: 'private_key_enc', type: 'bytea' })
+  privateKeyEnc: Buffer;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'activated_at', type: 'timestamptz', nullable: true })
+  activatedAt: Date | null;
+
+  @Column({ name: 'retired_at', type: 'timestamptz', nullable: true })
+  retiredAt: Date | null;
+
+  /** A retired key stays published until every token it signed has expired. */
+  @Column({ name: 'publish_until', type: 'timestamptz', nullable: true })
+  publishUntil: Date | null;
+}

@@ -1,0 +1,69 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/auth.decorators';
+import { VERIFY_ALGORITHMS } from '../auth/jwt.strategy';
+import type { AppConfig } from '../config/env';
+import { KeysService } from '../keys/keys.service';
+import { ScopesService } from '../scopes/scopes.service';
+import { SUPPORTED_GRANT_TYPES } from './grants/grant-types';
+
+@ApiTags('oauth')
+@Public()
+@Controller('.well-known')
+export class MetadataController {
+  constructor(
+    private readonly keys: KeysService,
+    private readonly scopes: ScopesService,
+    @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
+  ) {}
+
+  @Get('oauth-authorization-server')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'Authorization server metadata (RFC 8414)' })
+  @ApiOkResponse({
+    schema: {
+      example: { issuer: 'http://localhost:3000', token_endpoint: 'http://localhost:3000/oauth/token' },
+    },
+  })
+  oauthMetadata() {
+    return this.metadata();
+  }
+
+  @Get('openid-configuration')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOperation({ summary: 'The same metadata under its OpenID Connect Discovery name' })
+  openidConfiguration() {
+    return this.metadata();
+  }
+
+  @Get('jwks.json')
+  @Header('Cache-Control', 'public, max-age=60')
+  @ApiOperation({ summary: 'Public signing keys (RFC 7517 JWK Set)' })
+  @ApiOkResponse({
+    schema: {
+      example: { keys: [{ kty: 'EC', crv: 'P-256', x: '…', y: '…', kid: '…', alg: 'ES256', use: 'sig' }] },
+    },
+  })
+  jwks() {
+    return this.keys.jwks();
+  }
+
+  /** RFC 8414 §2: only what is implemented is advertised. */
+  private async metadata() {
+    const issuer = this.config.get('ISSUER', { infer: true });
+    const { scopes } = await this.scopes.catalog();
+    return {
+      issuer,
+      token_endpoint: `${issuer}/oauth/token`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      scopes_supported: [...scopes.keys()].sort(),
+      response_types_supported: [],
+      grant_types_supported: [...SUPPORTED_GRANT_TYPES],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      service_documentation: `${issuer}/docs`,
+      // RFC 9068 access tokens: the algorithms resource servers must accept.
+      access_token_signing_alg_values_supported: VERIFY_ALGORITHMS,
+    };
+  }
+}

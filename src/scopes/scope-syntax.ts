@@ -1,0 +1,34 @@
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), space-delimited. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+export function isScopeToken(s: string): boolean {
+  return SCOPE_TOKEN.test(s) && s.length <= 64;
+}
+
+/** Parses a `scope` parameter; undefined when it is malformed. Duplicates collapse. */
+export function parseScope(value: string): string[] | undefined {
+  const parts = value.split(' ').filter((p) => p.length > 0);
+  if (value.length > 2048 || !parts.every(isScopeToken)) return undefined;
+  return [...new Set(parts)];
+}
+
+/** Scopes in a stable order, space-joined (the `scope` claim and response field). */
+export function formatScope(scopes: Iterable<string>): string {
+  return [...scopes].sort().join(' ');
+}
+
+/**
+ * The scopes a request gets: all it asked for, if each is allowed; `undefined` (→ invalid_scope)
+ * when it asked for anything outside `allowed`. No request means every allowed scope.
+ */
+export function grantScopes(
+  requested: string[] | undefined,
+  allowed: ReadonlySet<string>,
+): string[] | undefined {
+  if (requested === undefined || requested.length === 0) return [...allowed].sort();
+  return requested.every((s) => allowed.has(s)) ? [...requested].sort() : undefined;
+}
+
+export function intersect(a: Iterable<string>, b: ReadonlySet<string>): Set<string> {
+  return new Set([...a].filter((s) => b.has(s)));
+}

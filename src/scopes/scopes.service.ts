@@ -1,0 +1,209 @@
+import { ConflictException, Injectable, NotFoundException, BadRequestException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { ClaimCategoryEntity } from '../claims/claim-category.entity';
+import type { RequestMeta } from '../common/request-meta';
+import type { Principal } from '../auth/principal';
+import { RoleEntity } from './role.entity';
+import { ScopeEntity } from './scope.entity';
+import type { CreateRoleDto, CreateScopeDto, UpdateRoleDto, UpdateScopeDto } from './dto/scope.dto';
+
+export interface Catalog {
+  scopes: Map<string, ScopeEntity>;
+  roles: Map<string, RoleEntity>;
+  categories: Set<string>;
+}
+
+/** How long another instance's catalog change may take to be seen here. */
+const CATALOG_TTL_MS = 5000;
+
+/**
+ * The scope catalog and roles. Read on every token request and every claims-filtered response, so it
+ * is cached in memory for a few seconds and reloaded at once after a change made here.
+ */
+@Injectable()
+export class ScopesService {
+  private cached: { at: number; catalog: Promise<Catalog> } | undefined;
+
+  constructor(
+    @InjectRepository(ScopeEntity) private readonly scopes: Repository<ScopeEntity>,
+    @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
+    @InjectRepository(ClaimCategoryEntity) private readonly categories: Repository<ClaimCategoryEntity>,
+    private readonly audit: AuditService,
+  ) {}
+
+  catalog(): Promise<Catalog> {
+    if (!this.cached || Date.now() - this.cached.at > CATALOG_TTL_MS) {
+      const catalog = this.load();
+      this.cached = { at: Date.now(), catalog };
+      catalog.catch(() => (this.cached = undefined));
+    }
+    return this.cached.catalog;
+  }
+
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  private async load(): Promise<Catalog> {
+    const [scopes, roles, categories] = await Promise.all([
+      this.scopes.find(),
+      this.roles.find(),
+      this.categories.find(),
+    ]);
+    return {
+      scopes: new Map(scopes.map((s) => [s.name, s])),
+      roles: new Map(roles.map((r) => [r.name, r])),
+      categories: new Set(categories.map((c) => c.name)),
+    };
+  }
+
+  /** Claim categories that a set of scopes makes visible. */
+  async categoriesGrantedBy(scopes: Iterable<string>): Promise<Set<string>> {
+    const { scopes: catalog } = await this.catalog();
+    const out = new Set<string>();
+    for (const s of scopes) {
+      const category = catalog.get(s)?.claimCategory;
+      if (category) out.add(category);
+    }
+    return out;
+  }
+
+  /** A scope that grants the category (for `insufficient_scope` hints and Swagger). */
+  async scopesGranting(category: string): Promise<string[]> {
+    const { scopes } = await this.catalog();
+    return [...scopes.values()].filter((s) => s.claimCategory === category).map((s) => s.name);
+  }
+
+  async roleScopes(role: string): Promise<Set<string> | undefined> {
+    const r = (await this.catalog()).roles.get(role);
+    return r ? new Set(r.scopes) : undefined;
+  }
+
+  listScopes(): Promise<ScopeEntity[]> {
+    return this.scopes.find({ order: { name: 'ASC' } });
+  }
+
+  async getScope(name: string): Promise<ScopeEntity> {
+    const s = await this.scopes.findOneBy({ name });
+    if (!s) throw new NotFoundException(`scope ${name} not found`);
+    return s;
+  }
+
+  async createScope(dto: CreateScopeDto, by: Principal, meta: RequestMeta): Promise<ScopeEntity> {
+    if (await this.scopes.existsBy({ name: dto.name }))
+      throw new ConflictException(`scope ${dto.name} exists`);
+    await this.assertCategory(dto.claim_category);
+    const s = await this.scopes.save(
+      this.scopes.create({
+        name: dto.name,
+        description: dto.description ?? '',
+        claimCategory: dto.claim_category ?? null,
+      }),
+    );
+    await this.changed('admin.scope.created', by, meta, s.name, { claim_category: s.claimCategory });
+    return s;
+  }
+
+  async updateScope(
+    name: string,
+    dto: UpdateScopeDto,
+    by: Principal,
+    meta: RequestMeta,
+  ): Promise<ScopeEntity> {
+    const s = await this.getScope(name);
+    if (dto.claim_category !== undefined) await this.assertCategory(dto.claim_category ?? undefined);
+    if (dto.description !== undefined) s.description = dto.description;
+    if (dto.claim_category !== undefined) s.claimCategory = dto.claim_category;
+    await this.scopes.save(s);
+    await this.changed('admin.scope.updated', by, meta, name, { ...dto });
+    return s;
+  }
+
+  async deleteScope(name: string, by: Principal, meta: RequestMeta): Promise<void> {
+    await this.getScope(name);
+    const users = await this.roles.createQueryBuilder('r').where(':name = ANY(r.scopes)', { name }).getMany();
+    if (users.length)
+      throw new ConflictException(`scope ${name} is used by role(s) ${users.map((r) => r.name).join(', ')}`);
+    await this.scopes.delete({ name });
+    await this.changed('admin.scope.deleted', by, meta, name, {});
+  }
+
+  listRoles(): Promise<RoleEntity[]> {
+    return this.roles.find({ order: { name: 'ASC' } });
+  }
+
+  async getRole(name: string): Promise<RoleEntity> {
+    const r = await this.roles.findOneBy({ name });
+    if (!r) throw new NotFoundException(`role ${name} not found`);
+    return r;
+  }
+
+  async createRole(dto: CreateRoleDto, by: Principal, meta: RequestMeta): Promise<RoleEntity> {
+    if (await this.roles.existsBy({ name: dto.name })) throw new ConflictException(`role ${dto.name} exists`);
+    const scopes = await this.assertScopes(dto.scopes);
+    const r = await this.roles.save(
+      this.roles.create({ name: dto.name, description: dto.description ?? '', scopes }),
+    );
+    await this.changed('admin.role.created', by, meta, r.name, { scopes });
+    return r;
+  }
+
+  async updateRole(name: string, dto: UpdateRoleDto, by: Principal, meta: RequestMeta): Promise<RoleEntity> {
+    const r = await this.getRole(name);
+    if (dto.scopes !== undefined) r.scopes = await this.assertScopes(dto.scopes);
+    if (dto.description !== undefined) r.description = dto.description;
+    await this.roles.save(r);
+    await this.changed('admin.role.updated', by, meta, name, { ...dto });
+    return r;
+  }
+
+  async deleteRole(name: string, by: Principal, meta: RequestMeta): Promise<void> {
+    await this.getRole(name);
+    const [assigned] = (await this.roles.query('SELECT 1 FROM clients WHERE role = $1 LIMIT 1', [
+      name,
+    ])) as unknown[];
+    if (assigned) throw new ConflictException(`role ${name} is assigned to a client`);
+    await this.roles.delete({ name });
+    await this.changed('admin.role.deleted', by, meta, name, {});
+  }
+
+  private async assertScopes(scopes: string[]): Promise<string[]> {
+    const known = (await this.freshCatalog()).scopes;
+    const unknown = scopes.filter((s) => !known.has(s));
+    if (unknown.length) throw new BadRequestException(`unknown scope(s): ${unknown.join(', ')}`);
+    return [...new Set(scopes)].sort();
+  }
+
+  private async assertCategory(category: string | undefined | null): Promise<void> {
+    if (category && !(await this.freshCatalog()).categories.has(category)) {
+      throw new BadRequestException(`unknown claim category: ${category}`);
+    }
+  }
+
+  private freshCatalog(): Promise<Catalog> {
+    this.invalidate();
+    return this.catalog();
+  }
+
+  private async changed(
+    type: string,
+    by: Principal,
+    meta: RequestMeta,
+    subject: string,
+    details: Record<string, unknown>,
+  ) {
+    this.invalidate();
+    await this.audit.record({
+      type,
+      outcome: 'success',
+      actor: by.sub,
+      clientId: by.clientId,
+      jti: by.jti,
+      subject,
+      details,
+      meta,
+    });
+  }
+}
