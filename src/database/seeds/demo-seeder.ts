@@ -38,7 +38,10 @@ export class DemoSeeder implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.get('SEED_DEMO', { infer: true })) await this.seed();
+    if (!this.config.get('SEED_DEMO', { infer: true })) return;
+    const created = await this.seed();
+    if (created.length) this.announce(created);
+    else this.logger.log('demo catalog present; demo client secrets were shown when they were created');
   }
 
   async seed(): Promise<DemoCredential[]> {
@@ -77,13 +80,11 @@ export class DemoSeeder implements OnApplicationBootstrap {
       );
       created.push({ role, client_id: clientId, client_secret: clientSecret! });
     }
-    if (created.length) this.announce(created);
-    else this.logger.log('demo catalog present; demo client secrets were shown when they were created');
     return created;
   }
 
   /** SPEC §1: print, once, the new demo credentials and a ready curl line. */
-  private announce(created: DemoCredential[]): void {
+  announce(created: DemoCredential[]): void {
     const issuer = this.config.get('ISSUER', { infer: true });
     const manager = created.find((c) => c.role === 'manager') ?? created[0];
     const customer = demoCustomerId(0);

@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { join } from 'node:path';
+import { AppModule } from '../../app.module';
+import { ConfigError } from '../../config/env';
+import { loadConfig } from '../../config/load-config';
+import { EmbeddedPostgres } from '../embedded-postgres';
+import { probeDatabase } from '../probe';
+import { DemoSeeder } from './demo-seeder';
+
+/** `npm run seed`: migrations, then the demo catalog, customers and clients (idempotent). */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  config.SEED_DEMO = false; // seeded explicitly below, once
+  const embedded = config.DATABASE_URL ? undefined : await EmbeddedPostgres.start(join(config.DATA_DIR, 'pgdata'));
+  const url = config.DATABASE_URL ?? embedded!.url;
+  try {
+    if (!embedded) await probeDatabase(url);
+    const app = await NestFactory.createApplicationContext(
+      AppModule.forRoot({
+        config,
+        database: { url, poolSize: embedded ? EmbeddedPostgres.poolSize : 2, migrationsRun: true },
+      }),
+      { logger: ['error', 'warn'], abortOnError: false },
+    );
+    const seeder = app.get(DemoSeeder);
+    const created = await seeder.seed();
+    if (created.length) seeder.announce(created);
+    else process.stdout.write('Demo catalog and clients already present; nothing to do.\n');
+    await app.close();
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : `Seed failed: ${(err as Error).message}`}\n`);
+  process.exit(1);
+});
