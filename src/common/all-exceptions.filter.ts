@@ -29,6 +29,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
         .send(exception.toJSON());
       return;
     }
+    if (exception instanceof HttpException && req.url.startsWith('/oauth/') && exception.getStatus() < 500) {
+      // Protocol endpoints answer in RFC 6749 §5.2 shape even for errors raised before them (bad JSON…).
+      const body = exception.getResponse();
+      const message =
+        typeof body === 'string'
+          ? body
+          : String((body as { message?: unknown }).message ?? exception.message);
+      void reply
+        .status(exception.getStatus())
+        .headers({ 'cache-control': 'no-store', pragma: 'no-cache' })
+        .send({ error: 'invalid_request', error_description: message });
+      return;
+    }
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       void reply

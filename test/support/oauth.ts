@@ -21,9 +21,17 @@ export interface TokenResult {
 export async function tokenRequest(
   app: TestApp,
   params: Record<string, string>,
-  opts: { id?: string; secret?: string; auth?: 'basic' | 'post' | 'none'; headers?: Record<string, string> } = {},
+  opts: {
+    id?: string;
+    secret?: string;
+    auth?: 'basic' | 'post' | 'none';
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<TokenResult> {
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...opts.headers };
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    ...opts.headers,
+  };
   const body = new URLSearchParams(params);
   if (opts.id !== undefined && opts.secret !== undefined && (opts.auth ?? 'basic') === 'basic') {
     headers.authorization = basic(opts.id, opts.secret);
@@ -37,7 +45,11 @@ export async function tokenRequest(
 
 /** A client-credentials access token, or a thrown error with the server's answer. */
 export async function accessToken(app: TestApp, id: string, secret: string, scope?: string): Promise<string> {
-  const res = await tokenRequest(app, { grant_type: 'client_credentials', ...(scope ? { scope } : {}) }, { id, secret });
+  const res = await tokenRequest(
+    app,
+    { grant_type: 'client_credentials', ...(scope ? { scope } : {}) },
+    { id, secret },
+  );
   if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.access_token as string;
 }

@@ -12,7 +12,9 @@ import { DemoSeeder } from './demo-seeder';
 async function main(): Promise<void> {
   const config = loadConfig();
   config.SEED_DEMO = false; // seeded explicitly below, once
-  const embedded = config.DATABASE_URL ? undefined : await EmbeddedPostgres.start(join(config.DATA_DIR, 'pgdata'));
+  const embedded = config.DATABASE_URL
+    ? undefined
+    : await EmbeddedPostgres.start(join(config.DATA_DIR, 'pgdata'));
   const url = config.DATABASE_URL ?? embedded!.url;
   try {
     if (!embedded) await probeDatabase(url);
@@ -34,6 +36,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : `Seed failed: ${(err as Error).message}`}\n`);
+  process.stderr.write(
+    `${err instanceof ConfigError ? err.message : `Seed failed: ${(err as Error).message}`}\n`,
+  );
   process.exit(1);
 });
