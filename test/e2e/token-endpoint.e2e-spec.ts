@@ -103,7 +103,7 @@ describe('POST /oauth/token — client_credentials (RFC 6749 §4.4, RFC 9068)', 
       { ...base, headers: { 'x-api-key': keyed.api_key } },
     );
     expect(ok.status).toBe(200);
-    for (const headers of [{}, { 'x-api-key': 'wrong' }]) {
+    for (const headers of [{}, { 'x-api-key': 'wrong' }] as Record<string, string>[]) {
       const res = await tokenRequest(app, { grant_type: 'client_credentials' }, { ...base, headers });
       expect(res.status).toBe(401);
       expect(res.body.error).toBe('invalid_client');
