@@ -23,6 +23,8 @@ export interface CreateAppOptions {
   /** Use this database instead of DATABASE_URL or the embedded one (tests). */
   databaseUrl?: string;
   poolSize?: number;
+  /** The given databaseUrl is an embedded PGlite (tests). */
+  embedded?: boolean;
 }
 
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<RunningApp> {
@@ -43,7 +45,15 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       return503OnClosing: true,
     });
     app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ config, database: { url, poolSize, migrationsRun: config.MIGRATIONS_RUN } }),
+      AppModule.forRoot({
+        config,
+        database: {
+          url,
+          poolSize,
+          migrationsRun: config.MIGRATIONS_RUN,
+          embedded: Boolean(embedded) || Boolean(options.embedded),
+        },
+      }),
       adapter,
       { bufferLogs: true, abortOnError: false },
     );

@@ -3,6 +3,7 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '../audit/audit.module';
 import { KeysModule } from '../keys/keys.module';
+import { TokensModule } from '../tokens/tokens.module';
 import { ApiCallAuditInterceptor } from './api-call-audit.interceptor';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
@@ -13,7 +14,7 @@ import { ScopesGuard } from './scopes.guard';
  * global and deny by default; `@Public()` opens a route, `@Authenticated({ scopes })` names its scopes.
  */
 @Module({
-  imports: [PassportModule, KeysModule, AuditModule],
+  imports: [PassportModule, KeysModule, AuditModule, TokensModule],
   providers: [
     JwtStrategy,
     { provide: APP_GUARD, useClass: JwtAuthGuard },

@@ -6,6 +6,7 @@ import type { Algorithm } from 'jsonwebtoken';
 import { Strategy } from 'passport-jwt';
 import type { AppConfig } from '../config/env';
 import { KeysService } from '../keys/keys.service';
+import { RevocationService } from '../tokens/revocation.service';
 import type { AuthenticatedRequest } from './auth.decorators';
 import type { Principal } from './principal';
 
@@ -45,7 +46,11 @@ interface AccessTokenClaims {
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(keys: KeysService, @Inject(ConfigService) config: ConfigService<AppConfig, true>) {
+  constructor(
+    keys: KeysService,
+    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    private readonly revocations: RevocationService,
+  ) {
     super({
       jwtFromRequest: (req: RequestWithToken) => req[BEARER_TOKEN] ?? null,
       secretOrKeyProvider: (
@@ -78,7 +83,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  validate(claims: AccessTokenClaims): Principal {
+  async validate(claims: AccessTokenClaims): Promise<Principal> {
     const { jti, sub, client_id, scope, exp } = claims;
     if (
       typeof jti !== 'string' ||
@@ -90,6 +95,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     ) {
       throw new TokenRejected('The access token lacks required claims');
     }
+    if (await this.revocations.isRevoked(jti)) throw new TokenRejected('The access token was revoked');
     return { jti, sub, clientId: client_id, scopes: new Set(scope.split(' ').filter(Boolean)), exp };
   }
 }

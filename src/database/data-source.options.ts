@@ -7,7 +7,11 @@ export interface DatabaseConnection {
   poolSize: number;
   /** Runs pending migrations when the DataSource initialises. */
   migrationsRun: boolean;
+  /** The embedded PGlite: one process, one session, no LISTEN/NOTIFY across connections. */
+  embedded: boolean;
 }
+
+export const DATABASE_CONNECTION = Symbol('DATABASE_CONNECTION');
 
 /** The one set of TypeORM options, shared by the app and the migration CLI (`ormconfig.ts`). */
 export function dataSourceOptions(conn: DatabaseConnection): DataSourceOptions {

@@ -1,13 +1,17 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { dataSourceOptions, type DatabaseConnection } from './data-source.options';
+import { DATABASE_CONNECTION, dataSourceOptions, type DatabaseConnection } from './data-source.options';
+import { NotificationsService } from './notifications.service';
 
+@Global()
 @Module({})
 export class DatabaseModule {
   static forRoot(conn: DatabaseConnection): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [TypeOrmModule.forRoot({ ...dataSourceOptions(conn), retryAttempts: 0 })],
+      providers: [{ provide: DATABASE_CONNECTION, useValue: conn }, NotificationsService],
+      exports: [DATABASE_CONNECTION, NotificationsService],
     };
   }
 }

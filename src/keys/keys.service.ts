@@ -5,6 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { DataSource, In } from 'typeorm';
 import { decodeKey, decrypt, encrypt } from '../common/crypto';
+import { NotificationsService } from '../database/notifications.service';
 import type { AppConfig, SigningAlgorithm } from '../config/env';
 import { generateKeyPair, privateKeyFromDer, publicJwkOf, publicKeyFromJwk } from './key-material';
 import { SigningKeyEntity } from './signing-key.entity';
@@ -23,6 +24,8 @@ export interface VerificationKey {
 }
 
 const KEY_LOCK = 0x5c0_6e75;
+const UNKNOWN_KID_RELOAD_MS = 5000;
+export const KEYS_CHANNEL = 'scopegate_keys';
 
 /**
  * Signing keys live in the database with the private part encrypted at rest, and in memory as
@@ -35,12 +38,20 @@ export class KeysService implements OnModuleInit {
   private readonly encryptionKey: Buffer;
   private signing = new Map<SigningAlgorithm, SigningKey>();
   private verification = new Map<string, VerificationKey>();
+  private lastReload = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
+    notifications: NotificationsService,
   ) {
     this.encryptionKey = decodeKey(this.config.get('KEYS_ENCRYPTION_KEY', { infer: true }));
+    // Another instance rotated or added a key: reload (the trigger on signing_keys notifies).
+    notifications.on(
+      KEYS_CHANNEL,
+      () => void this.reload().catch((e: Error) => this.logger.error(`key reload failed: ${e.message}`)),
+    );
+    notifications.onReconnect(() => this.reload());
   }
 
   get defaultAlg(): SigningAlgorithm {
@@ -60,6 +71,18 @@ export class KeysService implements OnModuleInit {
   }
 
   verificationKey(kid: string): VerificationKey | undefined {
+    return this.verification.get(kid);
+  }
+
+  /**
+   * The key for `kid`; an unknown kid triggers at most one reload per UNKNOWN_KID_RELOAD_MS, so a
+   * key published by another instance is found, while forged kids cannot cause a reload storm.
+   */
+  async verificationKeyOrReload(kid: string): Promise<VerificationKey | undefined> {
+    const known = this.verification.get(kid);
+    if (known || Date.now() - this.lastReload < UNKNOWN_KID_RELOAD_MS) return known;
+    this.lastReload = Date.now();
+    await this.reload();
     return this.verification.get(kid);
   }
 

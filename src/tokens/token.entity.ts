@@ -36,6 +36,10 @@ export class TokenEntity {
   @Column({ name: 'revoked_reason', type: 'varchar', length: 200, nullable: true })
   revokedReason: string | null;
 
+  /** The grant (authorization code / refresh-token family) it belongs to; revoking the grant revokes it. */
+  @Column({ name: 'grant_id', type: 'uuid', nullable: true })
+  grantId: string | null;
+
   /** The request id (`txn` claim) of the request that issued it. */
   @Column({ name: 'request_id', type: 'varchar', length: 128 })
   requestId: string;

@@ -20,6 +20,8 @@ export interface AccessTokenRequest {
   meta: RequestMeta;
   /** Events to commit with `token.issued` (e.g. the client authentication). */
   events?: AuditEventInput[];
+  /** The grant (refresh family / authorization code) this token belongs to, for revoking it as a whole. */
+  grantId?: string;
 }
 
 export interface IssuedAccessToken {
@@ -79,6 +81,7 @@ export class TokensService {
       expiresAt: new Date((iat + ttl) * 1000),
       revokedAt: null,
       revokedReason: null,
+      grantId: req.grantId ?? null,
       requestId: req.meta.requestId,
     };
     await this.audit.commit(

@@ -8,6 +8,7 @@ export interface TestDatabase {
   url: string;
   /** Pool size the app must use on it (1 on the embedded database, see EmbeddedPostgres). */
   poolSize: number;
+  embedded: boolean;
   drop(): Promise<void>;
 }
 
@@ -21,7 +22,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     const template = inject('pgliteTemplate');
     const blob = template ? new Blob([readFileSync(template)]) : undefined;
     const pg = await EmbeddedPostgres.start('memory://', blob);
-    return { url: pg.url, poolSize: EmbeddedPostgres.poolSize, drop: () => pg.stop() };
+    return { url: pg.url, poolSize: EmbeddedPostgres.poolSize, embedded: true, drop: () => pg.stop() };
   }
   const name = `sg_test_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: serverUrl });
@@ -33,6 +34,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url: url.toString(),
     poolSize: 10,
+    embedded: false,
     drop: async () => {
       const c = new Client({ connectionString: serverUrl });
       await c.connect();

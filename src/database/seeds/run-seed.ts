@@ -21,7 +21,12 @@ async function main(): Promise<void> {
     const app = await NestFactory.createApplicationContext(
       AppModule.forRoot({
         config,
-        database: { url, poolSize: embedded ? EmbeddedPostgres.poolSize : 2, migrationsRun: true },
+        database: {
+          url,
+          poolSize: embedded ? EmbeddedPostgres.poolSize : 2,
+          migrationsRun: true,
+          embedded: Boolean(embedded),
+        },
       }),
       { logger: ['error', 'warn'], abortOnError: false },
     );

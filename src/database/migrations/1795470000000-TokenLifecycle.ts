@@ -1,0 +1,42 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Token lifecycle: access tokens remember the grant (refresh family / authorization code) they came
+ * from, so a whole grant can be revoked; every revocation is announced on the `scopegate_revoked`
+ * channel by a trigger, whichever code path made it, so every instance learns of it at once.
+ */
+export class TokenLifecycle1795470000000 implements MigrationInterface {
+  name = 'TokenLifecycle1795470000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE tokens ADD COLUMN grant_id uuid`);
+    await q.query(`CREATE INDEX tokens_grant_id ON tokens (grant_id) WHERE grant_id IS NOT NULL`);
+    await q.query(`
+      CREATE FUNCTION scopegate_notify_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('scopegate_revoked', NEW.jti::text || ' ' || floor(extract(epoch FROM NEW.expires_at))::bigint::text);
+        RETURN NEW;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER tokens_revoked_notify AFTER UPDATE OF revoked_at ON tokens
+      FOR EACH ROW WHEN (OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL)
+      EXECUTE FUNCTION scopegate_notify_revoked()`);
+    await q.query(`
+      CREATE FUNCTION scopegate_notify_keys() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('scopegate_keys', coalesce(NEW.kid, OLD.kid));
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER signing_keys_notify AFTER INSERT OR UPDATE OR DELETE ON signing_keys
+      FOR EACH ROW EXECUTE FUNCTION scopegate_notify_keys()`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TRIGGER signing_keys_notify ON signing_keys`);
+    await q.query(`DROP FUNCTION scopegate_notify_keys()`);
+    await q.query(`DROP TRIGGER tokens_revoked_notify ON tokens`);
+    await q.query(`DROP FUNCTION scopegate_notify_revoked()`);
+    await q.query(`ALTER TABLE tokens DROP COLUMN grant_id`);
+  }
+}

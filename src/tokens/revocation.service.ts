@@ -1,0 +1,122 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { RequestMeta } from '../common/request-meta';
+import { NotificationsService } from '../database/notifications.service';
+
+export const REVOKED_CHANNEL = 'scopegate_revoked';
+
+/** Which tokens to revoke: one token, a whole grant (refresh family / code), or all of a client's. */
+export type RevocationTarget =
+  { jti: string } | { grantId: string } | { clientId: string } | { subject: string };
+
+export interface Revoker {
+  actor: string;
+  clientId?: string;
+  jti?: string;
+}
+
+/** How often every instance re-reads the revoked set anyway, in case a notification was lost. */
+const CATCH_UP_MS = 30_000;
+
+/**
+ * Revocation that takes effect at once on every instance without a query per request (SPEC §3):
+ * each instance holds the set of revoked, unexpired jtis in memory, loaded at start and kept current
+ * by the `scopegate_revoked` notifications that a trigger on `tokens` sends for every revocation,
+ * whatever code path made it. After a lost listener connection it reloads the set (catch-up), and
+ * while the connection is down it asks the database per request instead of trusting a stale set.
+ */
+@Injectable()
+export class RevocationService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RevocationService.name);
+  /** jti → expiry (ms); entries drop once expired, when the token is dead anyway. */
+  private revoked = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly notifications: NotificationsService,
+    private readonly audit: AuditService,
+  ) {
+    this.notifications.on(REVOKED_CHANNEL, (payload) => {
+      const [jti, exp] = payload.split(' ');
+      if (jti && exp) this.revoked.set(jti, Number(exp) * 1000);
+    });
+    this.notifications.onReconnect(() => this.reload());
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.reload();
+    this.timer = setInterval(
+      () => void this.reload().catch((e: Error) => this.logger.warn(`catch-up failed: ${e.message}`)),
+      CATCH_UP_MS,
+    );
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Whether a token is revoked: from memory while notifications flow, from the database otherwise. */
+  async isRevoked(jti: string): Promise<boolean> {
+    const exp = this.revoked.get(jti);
+    if (exp !== undefined) return true;
+    if (!this.notifications.enabled || this.notifications.connected) return false;
+    const [row] = (await this.dataSource.query(
+      'SELECT 1 FROM tokens WHERE jti = $1 AND revoked_at IS NOT NULL',
+      [jti],
+    )) as unknown[];
+    return Boolean(row);
+  }
+
+  /**
+   * Marks matching live tokens revoked, updates this instance at once (others hear the trigger's
+   * notification), and audits who revoked what and why. Returns the revoked jtis.
+   */
+  async revoke(target: RevocationTarget, reason: string, by: Revoker, meta?: RequestMeta): Promise<string[]> {
+    const [column, value] = Object.entries(target)[0] as [string, string];
+    const col = { jti: 'jti', grantId: 'grant_id', clientId: 'client_id', subject: 'subject' }[column];
+    if (!col) throw new Error(`unknown revocation target ${column}`);
+    const rows = (await this.dataSource.query(
+      `UPDATE tokens SET revoked_at = now(), revoked_reason = $2
+        WHERE ${col} = $1 AND revoked_at IS NULL AND expires_at > now()
+        RETURNING jti, expires_at`,
+      [value, reason.slice(0, 200)],
+    )) as [{ jti: string; expires_at: Date }[], number] | { jti: string; expires_at: Date }[];
+    const list = Array.isArray(rows[0])
+      ? (rows[0] as { jti: string; expires_at: Date }[])
+      : (rows as { jti: string; expires_at: Date }[]);
+    for (const r of list) this.revoked.set(r.jti, new Date(r.expires_at).getTime());
+    await this.audit.record({
+      type: 'token.revoked',
+      outcome: 'success',
+      actor: by.actor,
+      clientId: by.clientId ?? null,
+      jti: 'jti' in target ? target.jti : (by.jti ?? null),
+      subject: 'subject' in target ? target.subject : 'clientId' in target ? target.clientId : null,
+      details: { target: column, reason, count: list.length, jtis: list.slice(0, 50).map((r) => r.jti) },
+      meta,
+    });
+    return list.map((r) => r.jti);
+  }
+
+  /** Replaces the in-memory set with the database's revoked, unexpired tokens. */
+  async reload(): Promise<void> {
+    const rows = (await this.dataSource.query(
+      'SELECT jti, expires_at FROM tokens WHERE revoked_at IS NOT NULL AND expires_at > now()',
+    )) as { jti: string; expires_at: Date }[];
+    const now = Date.now();
+    const next = new Map<string, number>();
+    for (const r of rows) next.set(r.jti, new Date(r.expires_at).getTime());
+    // Keep entries learnt from notifications after the query started.
+    for (const [jti, exp] of this.revoked) if (exp > now && !next.has(jti)) next.set(jti, exp);
+    this.revoked = next;
+  }
+
+  /** Number of revoked tokens held in memory (metrics, tests). */
+  get size(): number {
+    return this.revoked.size;
+  }
+}
