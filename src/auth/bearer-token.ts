@@ -18,8 +18,10 @@ export function bearerTokenOf(req: FastifyRequest): string | undefined {
   }
   const header = req.headers.authorization;
   if (header === undefined) return undefined;
+  // Another scheme: no bearer credentials at all (RFC 6750 §3.1: no error code in the challenge).
+  if (!/^Bearer(?: |$)/i.test(header)) return undefined;
   const match = /^Bearer +(\S+) *$/i.exec(header);
-  if (!match) return undefined;
+  if (!match) return ''; // Bearer attempted, credentials malformed → invalid_token
   const token = match[1];
   if (token.length > MAX_TOKEN_LENGTH || !B64TOKEN.test(token)) return '';
   return token;

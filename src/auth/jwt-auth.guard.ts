@@ -58,6 +58,15 @@ function describe(reason: unknown): string {
   if (reason instanceof TokenRejected) return reason.message;
   if (reason instanceof TokenExpiredError) return 'The access token expired';
   if (reason instanceof NotBeforeError) return 'The access token is not valid yet';
+  const code = (reason as { code?: string } | undefined)?.code;
+  if (code === 'ERR_JWT_EXPIRED') return 'The access token expired';
+  if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return 'The access token signature is invalid';
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+    const claim = (reason as { claim?: string }).claim;
+    if (claim === 'iss') return 'The access token was issued by another issuer';
+    if (claim === 'aud') return 'The access token is not meant for this resource';
+    if (claim === 'nbf') return 'The access token is not valid yet';
+  }
   const message = reason instanceof Error ? reason.message : '';
   if (message.startsWith('jwt issuer invalid')) return 'The access token was issued by another issuer';
   if (message.startsWith('jwt audience invalid')) return 'The access token is not meant for this resource';

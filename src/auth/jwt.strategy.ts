@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
-import { decodeProtectedHeader } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { Algorithm } from 'jsonwebtoken';
 import { Strategy } from 'passport-jwt';
 import type { AppConfig } from '../config/env';
@@ -22,10 +23,44 @@ export const VERIFY_ALGORITHMS: Algorithm[] = [
   'PS384',
   'PS512',
 ];
+/** Every algorithm access tokens may carry (EdDSA is verified outside jsonwebtoken, see below). */
+export const ACCESS_TOKEN_ALGORITHMS = [...VERIFY_ALGORITHMS, 'EdDSA'];
 
 /** Where the guard leaves the already-extracted bearer token for passport. */
 export const BEARER_TOKEN = Symbol('bearerToken');
 export type RequestWithToken = AuthenticatedRequest & { [BEARER_TOKEN]?: string };
+
+/**
+ * passport-jwt verifies through jsonwebtoken, which has no EdDSA: Ed25519 keys are verified with
+ * `jose` instead, with the same issuer, audience and leeway checks. (passport-jwt exposes this static
+ * hook for exactly such replacement.)
+ */
+type Verifier = (
+  token: string,
+  key: unknown,
+  options: JwtVerifyOptions,
+  cb: (err: Error | null, payload?: unknown) => void,
+) => void;
+interface JwtVerifyOptions {
+  issuer?: string;
+  audience?: string;
+  clockTolerance?: number;
+}
+const StrategyWithVerifier = Strategy as unknown as { JwtVerifier: Verifier };
+const jsonwebtokenVerifier = StrategyWithVerifier.JwtVerifier;
+StrategyWithVerifier.JwtVerifier = (token, key, options, cb) => {
+  if ((key as KeyObject | undefined)?.asymmetricKeyType !== 'ed25519')
+    return jsonwebtokenVerifier(token, key, options, cb);
+  jwtVerify(token, key as KeyObject, {
+    algorithms: ['EdDSA'],
+    issuer: options.issuer,
+    audience: options.audience,
+    clockTolerance: options.clockTolerance,
+  }).then(
+    (r) => cb(null, r.payload),
+    (err: Error) => cb(err),
+  );
+};
 
 /** Why a token was refused; the message is safe to show the client. */
 export class TokenRejected extends Error {}

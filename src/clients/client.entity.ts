@@ -37,6 +37,10 @@ export class ClientEntity {
   @Column({ type: 'varchar', length: 16, default: 'active' })
   status: ClientStatus;
 
+  /** Overrides SIGNING_ALG for this client's tokens. */
+  @Column({ name: 'signing_alg', type: 'varchar', length: 16, nullable: true })
+  signingAlg: string | null;
+
   /** HMAC-SHA-256 of the secret under SECRET_PEPPER; null for public clients. */
   @Column({ name: 'secret_hash', type: 'bytea', nullable: true })
   secretHash: Buffer | null;

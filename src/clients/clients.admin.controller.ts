@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiNotFoundResponse,
@@ -98,6 +98,19 @@ export class ClientsAdminController {
     @Meta() meta: RequestMeta,
   ) {
     return ClientResponseDto.from(await this.clients.setStatus(clientId, 'active', by, meta));
+  }
+
+  @Delete(':clientId/tokens')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke every live token of the client, at once, on every instance' })
+  @ApiOkResponse({ schema: { example: { revoked: 12 } } })
+  @ApiNotFoundResponse()
+  async revokeTokens(
+    @Param('clientId') clientId: string,
+    @CurrentPrincipal() by: Principal,
+    @Meta() meta: RequestMeta,
+  ) {
+    return { revoked: await this.clients.revokeTokens(clientId, by, meta) };
   }
 
   @Post(':clientId/secret')

@@ -10,6 +10,8 @@ import type { RequestMeta } from '../common/request-meta';
 import type { AppConfig } from '../config/env';
 import { parseScope } from '../scopes/scope-syntax';
 import { ScopesService } from '../scopes/scopes.service';
+import { KeysService } from '../keys/keys.service';
+import { RevocationService } from '../tokens/revocation.service';
 import { ClientEntity, type ClientStatus, type TokenEndpointAuthMethod } from './client.entity';
 import type { CreateClientDto, UpdateClientDto } from './dto/client.dto';
 import { validateRedirectUri } from './redirect-uri';
@@ -34,6 +36,8 @@ export class ClientsService {
     @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
     private readonly scopes: ScopesService,
     private readonly audit: AuditService,
+    private readonly revocations: RevocationService,
+    private readonly keys: KeysService,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
   ) {
     this.pepper = this.config.get('SECRET_PEPPER', { infer: true });
@@ -106,6 +110,7 @@ export class ClientsService {
         'a public client (token_endpoint_auth_method none) cannot use client_credentials',
       );
     }
+    if (dto.signing_alg) await this.keys.ensureActiveKey(dto.signing_alg);
     const clientId = fixed?.clientId ?? randomSecret(16);
     if (await this.clients.existsBy({ clientId })) throw new BadRequestException(`client ${clientId} exists`);
     const clientSecret = method === 'none' ? undefined : (fixed?.secret ?? randomSecret());
@@ -120,6 +125,7 @@ export class ClientsService {
       role: dto.role ?? null,
       requireApiKey: dto.require_api_key ?? false,
       accessTokenTtl: dto.access_token_ttl ?? null,
+      signingAlg: dto.signing_alg ?? null,
       status: 'active',
       secretHash: clientSecret ? keyedHash(this.pepper, clientSecret) : null,
       previousSecretHash: null,
@@ -153,6 +159,10 @@ export class ClientsService {
       throw new BadRequestException('a public client cannot use client_credentials');
     }
     if (dto.access_token_ttl !== undefined) c.accessTokenTtl = dto.access_token_ttl;
+    if (dto.signing_alg !== undefined) {
+      await this.keys.ensureActiveKey(dto.signing_alg);
+      c.signingAlg = dto.signing_alg;
+    }
     let apiKey: string | undefined;
     if (dto.require_api_key !== undefined && dto.require_api_key !== c.requireApiKey) {
       c.requireApiKey = dto.require_api_key;
@@ -180,7 +190,26 @@ export class ClientsService {
       clientId,
       {},
     );
+    // A disabled client's live tokens die with it, on every instance (SPEC §3).
+    if (status === 'disabled') await this.revokeTokens(clientId, by, meta, 'client disabled');
     return c;
+  }
+
+  /** Revokes every live token of the client. */
+  async revokeTokens(
+    clientId: string,
+    by: Actor,
+    meta: RequestMeta,
+    reason = 'all tokens of the client revoked by an administrator',
+  ): Promise<number> {
+    await this.get(clientId);
+    const jtis = await this.revocations.revoke(
+      { clientId },
+      reason,
+      { actor: by.sub, clientId: by.clientId, jti: by.jti },
+      meta,
+    );
+    return jtis.length;
   }
 
   /** New secret, shown once; the old one stays valid for CLIENT_SECRET_ROTATION_GRACE seconds. */

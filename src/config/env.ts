@@ -138,12 +138,46 @@ export class Env {
   @IsIn(SIGNING_ALGORITHMS, { message: `must be one of ${SIGNING_ALGORITHMS.join(', ')}` })
   SIGNING_ALG: SigningAlgorithm = 'ES256';
 
+  /** Automatic signing-key rotation: a key older than this many seconds is replaced (0 = only on demand). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer number of seconds (0 = off)' })
+  @Min(0, { message: 'must be an integer number of seconds (0 = off)' })
+  KEY_ROTATION_INTERVAL = 30 * 86400;
+
+  /** Seconds a new key is published in the JWKS before it signs, so caches pick it up first. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 0 and 86400' })
+  @Min(0, { message: 'must be an integer between 0 and 86400' })
+  @Max(86400, { message: 'must be an integer between 0 and 86400' })
+  KEY_PUBLISH_LEAD = 600;
+
   /** Seconds a rotated client secret keeps working. */
   @Transform(toInt)
   @IsInt({ message: 'must be an integer between 0 and 2592000' })
   @Min(0, { message: 'must be an integer between 0 and 2592000' })
   @Max(2592000, { message: 'must be an integer between 0 and 2592000' })
   CLIENT_SECRET_ROTATION_GRACE = 86400;
+
+  /** Absolute lifetime (s) of a refresh-token family, counted from the code exchange. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 300 and 31536000' })
+  @Min(300, { message: 'must be an integer between 300 and 31536000' })
+  @Max(31536000, { message: 'must be an integer between 300 and 31536000' })
+  REFRESH_TOKEN_TTL = 2592000;
+
+  /** Idle lifetime (s): a refresh token unused for this long expires (never beyond REFRESH_TOKEN_TTL). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 60 and 31536000' })
+  @Min(60, { message: 'must be an integer between 60 and 31536000' })
+  @Max(31536000, { message: 'must be an integer between 60 and 31536000' })
+  REFRESH_TOKEN_IDLE_TTL = 1209600;
+
+  /** Lifetime (s) of the sign-in session cookie of the login and consent pages. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 60 and 86400' })
+  @Min(60, { message: 'must be an integer between 60 and 86400' })
+  @Max(86400, { message: 'must be an integer between 60 and 86400' })
+  LOGIN_SESSION_TTL = 3600;
 
   /** Milliseconds to wait for in-flight requests on shutdown. */
   @Transform(toInt)

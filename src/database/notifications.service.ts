@@ -51,7 +51,10 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
   }
 
   private async connect(first: boolean): Promise<void> {
-    const client = new Client({ connectionString: this.conn.url, application_name: 'scopegate-listener' });
+    const client = new Client({
+      connectionString: this.conn.url,
+      application_name: `scopegate-listener-${process.pid}`,
+    });
     client.on('notification', (n) => {
       for (const h of this.handlers.get(n.channel) ?? []) h(n.payload ?? '');
     });

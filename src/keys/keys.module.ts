@@ -1,8 +1,14 @@
 import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { AuditModule } from '../audit/audit.module';
+import { JwsService } from './jws.service';
+import { KeysAdminController } from './keys.admin.controller';
 import { KeysService } from './keys.service';
 
 @Module({
-  providers: [KeysService],
-  exports: [KeysService],
+  imports: [JwtModule.register({}), AuditModule],
+  providers: [KeysService, JwsService],
+  controllers: [KeysAdminController],
+  exports: [KeysService, JwsService],
 })
 export class KeysModule {}

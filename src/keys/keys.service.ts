@@ -1,12 +1,12 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
-import { DataSource, In } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { decodeKey, decrypt, encrypt } from '../common/crypto';
-import { NotificationsService } from '../database/notifications.service';
 import type { AppConfig, SigningAlgorithm } from '../config/env';
+import { NotificationsService } from '../database/notifications.service';
 import { generateKeyPair, privateKeyFromDer, publicJwkOf, publicKeyFromJwk } from './key-material';
 import { SigningKeyEntity } from './signing-key.entity';
 
@@ -25,20 +25,28 @@ export interface VerificationKey {
 
 const KEY_LOCK = 0x5c0_6e75;
 const UNKNOWN_KID_RELOAD_MS = 5000;
+const MAINTENANCE_MS = 5000;
+/** Longest access-token lifetime (ACCESS_TOKEN_TTL ≤ 3600) plus leeway: how long a retired key stays published. */
+const RETIRED_PUBLISH_MS = (3600 + 60) * 1000;
 export const KEYS_CHANNEL = 'scopegate_keys';
 
 /**
- * Signing keys live in the database with the private part encrypted at rest, and in memory as
- * KeyObjects (a PEM re-parsed per signature costs 10×, STACK-NOTES). The first start of an empty
- * database generates the key of SIGNING_ALG.
+ * Signing keys live in the database with the private part encrypted at rest (AES-256-GCM, kid as AAD)
+ * and in memory as KeyObjects (a PEM re-parsed per signature costs 10×, STACK-NOTES).
+ *
+ * Rotation (SPEC §3): a new key is inserted as `next` and published in the JWKS at once; it starts
+ * signing KEY_PUBLISH_LEAD seconds later, when the old one becomes `retired` and stays published until
+ * every token it signed has expired, after which it is deleted. Every instance follows changes through
+ * the `scopegate_keys` notification (a trigger on signing_keys) and a periodic check.
  */
 @Injectable()
-export class KeysService implements OnModuleInit {
+export class KeysService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(KeysService.name);
   private readonly encryptionKey: Buffer;
   private signing = new Map<SigningAlgorithm, SigningKey>();
   private verification = new Map<string, VerificationKey>();
   private lastReload = 0;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -46,7 +54,6 @@ export class KeysService implements OnModuleInit {
     notifications: NotificationsService,
   ) {
     this.encryptionKey = decodeKey(this.config.get('KEYS_ENCRYPTION_KEY', { infer: true }));
-    // Another instance rotated or added a key: reload (the trigger on signing_keys notifies).
     notifications.on(
       KEYS_CHANNEL,
       () => void this.reload().catch((e: Error) => this.logger.error(`key reload failed: ${e.message}`)),
@@ -60,7 +67,17 @@ export class KeysService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     await this.ensureActiveKey(this.defaultAlg);
-    await this.reload();
+    await this.maintain();
+    this.timer = setInterval(
+      () =>
+        void this.maintain().catch((e: Error) => this.logger.warn(`key maintenance failed: ${e.message}`)),
+      MAINTENANCE_MS,
+    );
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
   }
 
   /** The active key for an algorithm (the default one unless a client overrides it). */
@@ -81,7 +98,6 @@ export class KeysService implements OnModuleInit {
   async verificationKeyOrReload(kid: string): Promise<VerificationKey | undefined> {
     const known = this.verification.get(kid);
     if (known || Date.now() - this.lastReload < UNKNOWN_KID_RELOAD_MS) return known;
-    this.lastReload = Date.now();
     await this.reload();
     return this.verification.get(kid);
   }
@@ -91,7 +107,12 @@ export class KeysService implements OnModuleInit {
     return { keys: [...this.verification.values()].map((k) => k.jwk) };
   }
 
+  async list(): Promise<SigningKeyEntity[]> {
+    return this.dataSource.getRepository(SigningKeyEntity).find({ order: { createdAt: 'DESC' } });
+  }
+
   async reload(): Promise<void> {
+    this.lastReload = Date.now();
     const rows = await this.dataSource.getRepository(SigningKeyEntity).find({
       where: { status: In(['next', 'active', 'retired']) },
       order: { createdAt: 'ASC' },
@@ -102,15 +123,25 @@ export class KeysService implements OnModuleInit {
     for (const row of rows) {
       if (row.status === 'retired' && row.publishUntil && row.publishUntil.getTime() < now) continue;
       const alg = row.alg as SigningAlgorithm;
-      verification.set(row.kid, {
-        kid: row.kid,
-        alg,
-        publicKey: publicKeyFromJwk(row.publicJwk as JWK),
-        jwk: row.publicJwk as JWK,
-      });
+      const known = this.verification.get(row.kid);
+      verification.set(
+        row.kid,
+        known ?? {
+          kid: row.kid,
+          alg,
+          publicKey: publicKeyFromJwk(row.publicJwk as JWK),
+          jwk: row.publicJwk as JWK,
+        },
+      );
       if (row.status === 'active') {
-        const der = decrypt(this.encryptionKey, row.privateKeyEnc, row.kid);
-        signing.set(alg, { kid: row.kid, alg, privateKey: privateKeyFromDer(der) });
+        const current = this.signing.get(alg);
+        if (current?.kid === row.kid) signing.set(alg, current);
+        else
+          signing.set(alg, {
+            kid: row.kid,
+            alg,
+            privateKey: privateKeyFromDer(decrypt(this.encryptionKey, row.privateKeyEnc, row.kid)),
+          });
       }
     }
     this.signing = signing;
@@ -119,17 +150,88 @@ export class KeysService implements OnModuleInit {
 
   /** Generates and activates a key for `alg` unless one is active (safe with several instances starting). */
   async ensureActiveKey(alg: SigningAlgorithm): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK]);
-      const active = await m.getRepository(SigningKeyEntity).existsBy({ alg, status: 'active' });
-      if (active) return;
-      const row = await this.newKeyRow(alg, 'active');
+    if (this.signing.has(alg)) return;
+    await this.locked(async (m) => {
+      if (await m.getRepository(SigningKeyEntity).existsBy({ alg, status: 'active' })) return;
+      const row = await this.newKeyRow(alg, 'active', new Date());
       await m.getRepository(SigningKeyEntity).insert(row);
       this.logger.log(`generated ${alg} signing key ${row.kid}`);
     });
+    await this.reload();
   }
 
-  private async newKeyRow(alg: SigningAlgorithm, status: 'active' | 'next'): Promise<SigningKeyEntity> {
+  /**
+   * Publishes a new key for `alg` now; it signs after KEY_PUBLISH_LEAD seconds (at once when the lead
+   * is 0). Returns the new key's row.
+   */
+  async rotate(alg: SigningAlgorithm = this.defaultAlg): Promise<SigningKeyEntity> {
+    const lead = this.config.get('KEY_PUBLISH_LEAD', { infer: true });
+    const row = await this.locked(async (m) => {
+      const repo = m.getRepository(SigningKeyEntity);
+      await repo.delete({ alg, status: 'next' }); // a newer rotation supersedes an unfinished one
+      const next = await this.newKeyRow(alg, 'next', new Date(Date.now() + lead * 1000));
+      await repo.insert(next);
+      return next;
+    });
+    this.logger.log(`published ${alg} key ${row.kid}; it signs from ${row.activateAt!.toISOString()}`);
+    await this.maintain();
+    await this.reload(); // publish it here now; other instances hear the trigger's notification
+    return row;
+  }
+
+  /**
+   * Promotes due `next` keys, retires the keys they replace, deletes retired keys whose tokens have
+   * all expired, and starts an automatic rotation for keys older than KEY_ROTATION_INTERVAL.
+   */
+  async maintain(): Promise<void> {
+    const interval = this.config.get('KEY_ROTATION_INTERVAL', { infer: true });
+    const changed = await this.locked(async (m) => {
+      const repo = m.getRepository(SigningKeyEntity);
+      const now = new Date();
+      let changes = 0;
+      for (const next of await repo.find({ where: { status: 'next' } })) {
+        if (next.activateAt && next.activateAt > now) continue;
+        await repo.update(
+          { alg: next.alg, status: 'active' },
+          { status: 'retired', retiredAt: now, publishUntil: new Date(now.getTime() + RETIRED_PUBLISH_MS) },
+        );
+        await repo.update({ kid: next.kid }, { status: 'active', activatedAt: now });
+        changes++;
+      }
+      const expired = await m.query(
+        `DELETE FROM signing_keys WHERE status = 'retired' AND publish_until < now() RETURNING kid`,
+      );
+      changes += (Array.isArray(expired[0]) ? expired[0] : expired).length;
+      if (interval > 0) {
+        const stale = await m.query(
+          `SELECT a.alg FROM signing_keys a WHERE a.status = 'active' AND a.activated_at < now() - make_interval(secs => $1)
+             AND NOT EXISTS (SELECT 1 FROM signing_keys n WHERE n.alg = a.alg AND n.status = 'next')`,
+          [interval],
+        );
+        for (const { alg } of stale as { alg: SigningAlgorithm }[]) {
+          const lead = this.config.get('KEY_PUBLISH_LEAD', { infer: true });
+          await repo.insert(await this.newKeyRow(alg, 'next', new Date(Date.now() + lead * 1000)));
+          this.logger.log(`automatic rotation of the ${alg} key started`);
+          changes++;
+        }
+      }
+      return changes;
+    });
+    if (changed > 0 || Date.now() - this.lastReload > MAINTENANCE_MS) await this.reload();
+  }
+
+  private locked<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [KEY_LOCK]);
+      return work(m);
+    });
+  }
+
+  private async newKeyRow(
+    alg: SigningAlgorithm,
+    status: 'active' | 'next',
+    activateAt: Date,
+  ): Promise<SigningKeyEntity> {
     const { privateKey, publicKey } = generateKeyPair(alg);
     const { kid, jwk } = await publicJwkOf(publicKey, alg);
     const der = privateKey.export({ format: 'der', type: 'pkcs8' });
@@ -139,7 +241,8 @@ export class KeysService implements OnModuleInit {
       status,
       publicJwk: jwk,
       privateKeyEnc: encrypt(this.encryptionKey, der, kid),
-      activatedAt: status === 'active' ? new Date() : null,
+      activateAt,
+      activatedAt: status === 'active' ? activateAt : null,
       retiredAt: null,
       publishUntil: null,
     });

@@ -25,6 +25,10 @@ export class SigningKeyEntity {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
+  /** When a published-ahead ('next') key starts signing. */
+  @Column({ name: 'activate_at', type: 'timestamptz', nullable: true })
+  activateAt: Date | null;
+
   @Column({ name: 'activated_at', type: 'timestamptz', nullable: true })
   activatedAt: Date | null;
 

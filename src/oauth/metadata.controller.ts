@@ -2,7 +2,7 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators';
-import { VERIFY_ALGORITHMS } from '../auth/jwt.strategy';
+import { ACCESS_TOKEN_ALGORITHMS } from '../auth/jwt.strategy';
 import type { AppConfig } from '../config/env';
 import { KeysService } from '../keys/keys.service';
 import { ScopesService } from '../scopes/scopes.service';
@@ -57,13 +57,17 @@ export class MetadataController {
       issuer,
       token_endpoint: `${issuer}/oauth/token`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
+      revocation_endpoint: `${issuer}/oauth/revoke`,
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      introspection_endpoint: `${issuer}/oauth/introspect`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'bearer'],
       scopes_supported: [...scopes.keys()].sort(),
       response_types_supported: [],
       grant_types_supported: [...SUPPORTED_GRANT_TYPES],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       service_documentation: `${issuer}/docs`,
       // RFC 9068 access tokens: the algorithms resource servers must accept.
-      access_token_signing_alg_values_supported: VERIFY_ALGORITHMS,
+      access_token_signing_alg_values_supported: ACCESS_TOKEN_ALGORITHMS,
     };
   }
 }

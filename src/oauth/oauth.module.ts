@@ -9,6 +9,7 @@ import { ClientCredentialsGrant } from './grants/client-credentials.grant';
 import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler';
 import { MetadataController } from './metadata.controller';
 import { TokenController } from './token.controller';
+import { TokenLifecycleController } from './token-lifecycle.controller';
 
 /** Every grant handler; add a new grant here (and to SUPPORTED_GRANT_TYPES). */
 const GRANTS = [ClientCredentialsGrant];
@@ -20,6 +21,6 @@ const GRANTS = [ClientCredentialsGrant];
     ...GRANTS,
     { provide: GRANT_HANDLERS, useFactory: (...handlers: GrantHandler[]) => handlers, inject: GRANTS },
   ],
-  controllers: [TokenController, MetadataController],
+  controllers: [TokenController, MetadataController, TokenLifecycleController],
 })
 export class OAuthModule {}

@@ -1,15 +1,18 @@
 import { Module } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { KeysModule } from '../keys/keys.module';
 import { TokenEntity } from './token.entity';
+import { AccessTokenVerifier } from './access-token-verifier';
 import { RevocationService } from './revocation.service';
 import { TokensService } from './tokens.service';
+import { TokenUsageService } from './token-usage.service';
+import { TokensAdminController } from './tokens.admin.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([TokenEntity]), JwtModule.register({}), KeysModule, AuditModule],
-  providers: [TokensService, RevocationService],
-  exports: [TokensService, RevocationService],
+  imports: [TypeOrmModule.forFeature([TokenEntity]), KeysModule, AuditModule],
+  providers: [TokensService, RevocationService, AccessTokenVerifier, TokenUsageService],
+  controllers: [TokensAdminController],
+  exports: [TokensService, RevocationService, AccessTokenVerifier],
 })
 export class TokensModule {}

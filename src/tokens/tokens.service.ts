@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import { AuditService, type AuditEventInput } from '../audit/audit.service';
 import type { ClientEntity } from '../clients/client.entity';
 import { Clock } from '../common/clock';
 import type { RequestMeta } from '../common/request-meta';
-import type { AppConfig } from '../config/env';
+import type { AppConfig, SigningAlgorithm } from '../config/env';
+import { JwsService } from '../keys/jws.service';
 import { KeysService } from '../keys/keys.service';
 import { formatScope } from '../scopes/scope-syntax';
 import { TokenEntity } from './token.entity';
@@ -38,7 +38,7 @@ export interface IssuedAccessToken {
 @Injectable()
 export class TokensService {
   constructor(
-    private readonly jwt: JwtService,
+    private readonly jws: JwsService,
     private readonly keys: KeysService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -51,7 +51,7 @@ export class TokensService {
     const jti = randomUUID();
     const scope = formatScope(req.scopes);
     const audience = this.config.get('ACCESS_TOKEN_AUDIENCE', { infer: true });
-    const key = this.keys.signingKey();
+    const key = this.keys.signingKey((req.client.signingAlg as SigningAlgorithm | null) ?? undefined);
     // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti; scope per §2.2.3; txn = request id (SPEC §3).
     const claims = {
       iss: this.config.get('ISSUER', { infer: true }),
@@ -64,11 +64,7 @@ export class TokensService {
       scope,
       txn: req.meta.requestId,
     };
-    const accessToken = this.jwt.sign(claims, {
-      privateKey: key.privateKey,
-      algorithm: key.alg as never,
-      header: { alg: key.alg, typ: 'at+jwt', kid: key.kid } as never,
-    });
+    const accessToken = await this.jws.sign(claims, key, 'at+jwt');
     const record: Partial<TokenEntity> = {
       jti,
       clientId: req.client.clientId,

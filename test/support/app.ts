@@ -51,7 +51,11 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
   const port = overrides.PORT ?? String(await freePort());
   const config = testConfig({ PORT: port, ISSUER: `http://127.0.0.1:${port}`, ...overrides });
   try {
-    const running = await createApp(config, { databaseUrl: db.url, poolSize: db.poolSize, embedded: db.embedded });
+    const running = await createApp(config, {
+      databaseUrl: db.url,
+      poolSize: db.poolSize,
+      embedded: db.embedded,
+    });
     return {
       ...running,
       config,

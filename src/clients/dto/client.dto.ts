@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { SUPPORTED_GRANT_TYPES } from '../../oauth/grants/grant-types';
 import type { ClientEntity } from '../client.entity';
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../config/env';
 
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 
@@ -82,6 +83,14 @@ export class CreateClientDto {
   require_api_key?: boolean;
 
   @ApiPropertyOptional({
+    enum: SIGNING_ALGORITHMS,
+    description: "Signing algorithm override for this client's tokens",
+  })
+  @IsOptional()
+  @IsIn(SIGNING_ALGORITHMS)
+  signing_alg?: SigningAlgorithm;
+
+  @ApiPropertyOptional({
     minimum: 60,
     maximum: 3600,
     example: 300,
@@ -113,6 +122,7 @@ export class ClientResponseDto {
   @ApiProperty() require_api_key: boolean;
   @ApiProperty({ nullable: true, type: Number, example: null }) access_token_ttl: number | null;
   @ApiProperty({ enum: ['active', 'disabled'] }) status: string;
+  @ApiProperty({ enum: SIGNING_ALGORITHMS, nullable: true, type: String }) signing_alg: string | null;
   @ApiProperty({ example: 1795464937, description: 'Seconds since the epoch (RFC 7591)' })
   client_id_issued_at: number;
 
@@ -128,6 +138,7 @@ export class ClientResponseDto {
       require_api_key: c.requireApiKey,
       access_token_ttl: c.accessTokenTtl,
       status: c.status,
+      signing_alg: c.signingAlg,
       client_id_issued_at: Math.floor(c.clientIdIssuedAt.getTime() / 1000),
     };
   }

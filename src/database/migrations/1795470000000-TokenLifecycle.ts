@@ -10,6 +10,10 @@ export class TokenLifecycle1795470000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE tokens ADD COLUMN grant_id uuid`);
+    // Per-client signing algorithm override; planned activation of a published-ahead ('next') key.
+    await q.query(`ALTER TABLE clients ADD COLUMN signing_alg varchar(16)`);
+    await q.query(`ALTER TABLE signing_keys ADD COLUMN activate_at timestamptz`);
+    await q.query(`CREATE INDEX audit_events_jti_type ON audit_events (jti, type) WHERE jti IS NOT NULL`);
     await q.query(`CREATE INDEX tokens_grant_id ON tokens (grant_id) WHERE grant_id IS NOT NULL`);
     await q.query(`
       CREATE FUNCTION scopegate_notify_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -37,6 +41,9 @@ export class TokenLifecycle1795470000000 implements MigrationInterface {
     await q.query(`DROP FUNCTION scopegate_notify_keys()`);
     await q.query(`DROP TRIGGER tokens_revoked_notify ON tokens`);
     await q.query(`DROP FUNCTION scopegate_notify_revoked()`);
+    await q.query(`DROP INDEX audit_events_jti_type`);
+    await q.query(`ALTER TABLE signing_keys DROP COLUMN activate_at`);
+    await q.query(`ALTER TABLE clients DROP COLUMN signing_alg`);
     await q.query(`ALTER TABLE tokens DROP COLUMN grant_id`);
   }
 }

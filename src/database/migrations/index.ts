@@ -1,5 +1,10 @@
 import { ClientCredentials1795460000000 } from './1795460000000-ClientCredentials';
 import { TokenLifecycle1795470000000 } from './1795470000000-TokenLifecycle';
+import { UserDelegation1795480000000 } from './1795480000000-UserDelegation';
 
 /** Every migration in order. Never edit one that has landed; add a new one. */
-export const MIGRATIONS: Function[] = [ClientCredentials1795460000000, TokenLifecycle1795470000000];
+export const MIGRATIONS: Function[] = [
+  ClientCredentials1795460000000,
+  TokenLifecycle1795470000000,
+  UserDelegation1795480000000,
+];

@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { decodeProtectedHeader, type JWTPayload } from 'jose';
+import { Repository } from 'typeorm';
+import type { AppConfig } from '../config/env';
+import { JwsService } from '../keys/jws.service';
+import { KeysService } from '../keys/keys.service';
+import { RevocationService } from './revocation.service';
+import { TokenEntity } from './token.entity';
+
+export interface VerifiedAccessToken {
+  claims: JWTPayload & {
+    jti: string;
+    client_id: string;
+    scope: string;
+    sub: string;
+    exp: number;
+    iat: number;
+  };
+  record: TokenEntity;
+}
+
+/**
+ * Full verification of one of our access tokens outside the request guard (introspection,
+ * revocation): typ, kid, exact algorithm, signature, iss, aud, exp, the token record, revocation.
+ * Returns undefined for anything that is not a live token of ours — callers never say why.
+ */
+@Injectable()
+export class AccessTokenVerifier {
+  constructor(
+    private readonly keys: KeysService,
+    private readonly jws: JwsService,
+    private readonly revocations: RevocationService,
+    @InjectRepository(TokenEntity) private readonly tokens: Repository<TokenEntity>,
+    @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
+  ) {}
+
+  /** `allowExpired`: for revocation, where an expired token of ours still identifies its record. */
+  async verify(token: string, { allowExpired = false } = {}): Promise<VerifiedAccessToken | undefined> {
+    if (token.length > 8192 || token.split('.').length !== 3) return undefined;
+    try {
+      const header = decodeProtectedHeader(token);
+      const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
+      if ((typ !== 'at+jwt' && typ !== 'application/at+jwt') || header.crit !== undefined) return undefined;
+      if (typeof header.kid !== 'string') return undefined;
+      const key = await this.keys.verificationKeyOrReload(header.kid);
+      if (!key || key.alg !== header.alg) return undefined;
+      const claims = (await this.jws.verify(token, key, {
+        issuer: this.config.get('ISSUER', { infer: true }),
+        audience: this.config.get('ACCESS_TOKEN_AUDIENCE', { infer: true }),
+        clockTolerance: 5,
+        ignoreExpiration: allowExpired,
+      })) as VerifiedAccessToken['claims'];
+      if (typeof claims.jti !== 'string' || !/^[0-9a-f-]{36}$/i.test(claims.jti)) return undefined;
+      const record = await this.tokens.findOneBy({ jti: claims.jti });
+      if (!record) return undefined;
+      if (!allowExpired && (record.revokedAt || (await this.revocations.isRevoked(claims.jti))))
+        return undefined;
+      return { claims, record };
+    } catch {
+      return undefined;
+    }
+  }
+}

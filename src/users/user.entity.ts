@@ -1,0 +1,40 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export type UserStatus = 'active' | 'disabled';
+
+/** A person who signs in at the authorization endpoint or at `POST /auth`. */
+@Entity('users')
+export class UserEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  /** Unique regardless of case (index on lower(username)); stored as given. */
+  @Column({ type: 'varchar', length: 64 })
+  username: string;
+
+  /** argon2id PHC string; never leaves the service. */
+  @Column({ name: 'password_hash', type: 'text', select: false })
+  passwordHash: string;
+
+  @Column({ type: 'varchar', length: 200, default: '' })
+  name: string;
+
+  @Column({ type: 'varchar', length: 320, nullable: true })
+  email: string | null;
+
+  /** Role names; the user's scopes are the union of their scopes. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  roles: string[];
+
+  @Column({ type: 'varchar', length: 16, default: 'active' })
+  status: UserStatus;
+
+  @Column({ name: 'password_changed_at', type: 'timestamptz' })
+  passwordChangedAt: Date;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
+import { ScopesModule } from '../scopes/scopes.module';
+import { UserEntity } from './user.entity';
+import { UsersAdminController } from './users.admin.controller';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([UserEntity]), ScopesModule, AuditModule],
+  providers: [UsersService],
+  controllers: [UsersAdminController],
+  exports: [UsersService],
+})
+export class UsersModule {}

@@ -1,0 +1,182 @@
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  NotFoundException,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { hash, verify } from '@node-rs/argon2';
+import { randomUUID } from 'node:crypto';
+import { MoreThan, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { Actor } from '../clients/clients.service';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import type { RequestMeta } from '../common/request-meta';
+import { ScopesService } from '../scopes/scopes.service';
+import { passwordProblem } from './password-policy';
+import { UserEntity, type UserStatus } from './user.entity';
+import type { CreateUserDto, UpdateUserDto } from './dto/user.dto';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Users, their argon2id passwords (argon2id is @node-rs/argon2's default algorithm) and their roles. */
+@Injectable()
+export class UsersService implements OnModuleInit {
+  /** Verified against when the username is unknown, so timing does not tell which usernames exist. */
+  private dummyHash = '';
+
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly scopes: ScopesService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.dummyHash = await hash(randomUUID());
+  }
+
+  findById(id: string): Promise<UserEntity | null> {
+    return UUID.test(id) ? this.users.findOneBy({ id }) : Promise.resolve(null);
+  }
+
+  async get(id: string): Promise<UserEntity> {
+    const u = await this.findById(id);
+    if (!u) throw new NotFoundException(`user ${id} not found`);
+    return u;
+  }
+
+  findByUsername(username: string): Promise<UserEntity | null> {
+    return this.users
+      .createQueryBuilder('u')
+      .where('lower(u.username) = lower(:username)', { username })
+      .getOne();
+  }
+
+  async list(limit = 50, cursor?: string): Promise<{ data: UserEntity[]; next_cursor: string | null }> {
+    const after = decodeCursor(cursor, UUID);
+    const rows = await this.users.find({
+      where: after ? { id: MoreThan(after) } : {},
+      order: { id: 'ASC' },
+      take: limit + 1,
+    });
+    const data = rows.slice(0, limit);
+    return { data, next_cursor: rows.length > limit ? encodeCursor(data[data.length - 1].id) : null };
+  }
+
+  /**
+   * The active user with this username and password, or null. The password is always verified
+   * (against a dummy hash for unknown users) so that response time does not reveal usernames.
+   */
+  async verifyCredentials(
+    username: string,
+    password: string,
+  ): Promise<{ user: UserEntity | null; reason?: string }> {
+    if (username.length > 64 || password.length > 256) return { user: null, reason: 'too long' };
+    const row = await this.users
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('lower(u.username) = lower(:username)', { username })
+      .getOne();
+    const ok = await verify(row?.passwordHash ?? this.dummyHash, password).catch(() => false);
+    if (!row) return { user: null, reason: 'unknown user' };
+    if (!ok) return { user: null, reason: 'wrong password' };
+    if (row.status !== 'active') return { user: null, reason: 'user disabled' };
+    delete (row as Partial<UserEntity>).passwordHash;
+    return { user: row };
+  }
+
+  /** The scopes the user may grant: the union of their roles' scopes. */
+  async scopesOf(user: UserEntity): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const role of user.roles) for (const s of (await this.scopes.roleScopes(role)) ?? []) out.add(s);
+    return out;
+  }
+
+  async create(dto: CreateUserDto, by: Actor, meta?: RequestMeta): Promise<UserEntity> {
+    const problem = passwordProblem(dto.password, dto.username);
+    if (problem) throw new BadRequestException(problem);
+    const roles = await this.checkedRoles(dto.roles ?? []);
+    if (await this.findByUsername(dto.username))
+      throw new ConflictException(`username ${dto.username} is taken`);
+    const user = this.users.create({
+      id: randomUUID(),
+      username: dto.username,
+      passwordHash: await hash(dto.password),
+      name: dto.name ?? '',
+      email: dto.email ?? null,
+      roles,
+      status: 'active',
+      passwordChangedAt: new Date(),
+    });
+    try {
+      await this.users.insert(user);
+    } catch (err) {
+      // Two concurrent creations: the unique index on lower(username) decides.
+      if ((err as { code?: string }).code === '23505')
+        throw new ConflictException(`username ${dto.username} is taken`);
+      throw err;
+    }
+    delete (user as Partial<UserEntity>).passwordHash;
+    await this.changed('admin.user.created', by, meta, user.id, { username: user.username, roles });
+    return this.get(user.id);
+  }
+
+  async update(id: string, dto: UpdateUserDto, by: Actor, meta: RequestMeta): Promise<UserEntity> {
+    const u = await this.get(id);
+    if (dto.roles !== undefined) u.roles = await this.checkedRoles(dto.roles);
+    if (dto.name !== undefined) u.name = dto.name;
+    if (dto.email !== undefined) u.email = dto.email;
+    await this.users.update({ id }, { roles: u.roles, name: u.name, email: u.email });
+    await this.changed('admin.user.updated', by, meta, id, { ...dto });
+    return this.get(id);
+  }
+
+  async setStatus(id: string, status: UserStatus, by: Actor, meta: RequestMeta): Promise<UserEntity> {
+    await this.get(id);
+    await this.users.update({ id }, { status });
+    await this.changed(
+      status === 'disabled' ? 'admin.user.disabled' : 'admin.user.enabled',
+      by,
+      meta,
+      id,
+      {},
+    );
+    return this.get(id);
+  }
+
+  async resetPassword(id: string, password: string, by: Actor, meta: RequestMeta): Promise<UserEntity> {
+    const u = await this.get(id);
+    const problem = passwordProblem(password, u.username);
+    if (problem) throw new BadRequestException(problem);
+    await this.users.update({ id }, { passwordHash: await hash(password), passwordChangedAt: new Date() });
+    await this.changed('admin.user.password_reset', by, meta, id, {});
+    return this.get(id);
+  }
+
+  private async checkedRoles(roles: string[]): Promise<string[]> {
+    const { roles: known } = await this.scopes.catalog();
+    const unknown = roles.filter((r) => !known.has(r));
+    if (unknown.length) throw new BadRequestException(`unknown role(s): ${unknown.join(', ')}`);
+    return [...new Set(roles)].sort();
+  }
+
+  private async changed(
+    type: string,
+    by: Actor,
+    meta: RequestMeta | undefined,
+    userId: string,
+    details: Record<string, unknown>,
+  ) {
+    await this.audit.record({
+      type,
+      outcome: 'success',
+      actor: by.sub,
+      clientId: by.clientId ?? null,
+      jti: by.jti ?? null,
+      subject: userId,
+      details,
+      meta,
+    });
+  }
+}
