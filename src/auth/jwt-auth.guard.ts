@@ -5,6 +5,8 @@ import { TokenExpiredError, NotBeforeError } from 'jsonwebtoken';
 import { AuditService } from '../audit/audit.service';
 import { requestMetaOf } from '../common/request-meta';
 import { InvalidTokenError, MissingTokenError, type OAuthError } from '../oauth/errors/oauth.errors';
+import { KeysService } from '../keys/keys.service';
+import { RevocationService } from '../tokens/revocation.service';
 import { IS_PUBLIC } from './auth.decorators';
 import { bearerTokenOf } from './bearer-token';
 import { BEARER_TOKEN, TokenRejected, type RequestWithToken } from './jwt.strategy';
@@ -14,11 +16,17 @@ import type { Principal } from './principal';
  * Global guard: every route needs a valid access token unless it is marked `@Public()`. Failures are
  * RFC 6750 §3 errors, never a bare `false`, and each refused call is audited.
  */
+const VERIFIED_CACHE_MAX = 10_000;
+
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
+  private readonly verified = new Map<string, Principal>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly audit: AuditService,
+    private readonly revocations: RevocationService,
+    private readonly keys: KeysService,
   ) {
     super();
   }
@@ -30,8 +38,16 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       const token = bearerTokenOf(req);
       if (token === undefined) throw new MissingTokenError();
       if (token === '') throw new InvalidTokenError('The access token is malformed');
+      const cached = this.verified.get(token);
+      if (cached && cached.exp * 1000 > Date.now() && cached.kid && this.keys.verificationKey(cached.kid)) {
+        if (await this.revocations.isRevoked(cached.jti)) throw new InvalidTokenError('The access token was revoked');
+        req.user = cached;
+        return true;
+      }
       req[BEARER_TOKEN] = token;
-      return (await super.canActivate(ctx)) as boolean;
+      const ok = (await super.canActivate(ctx)) as boolean;
+      this.remember(token, req.user as Principal);
+      return ok;
     } catch (err) {
       this.audit.recordLater({
         type: 'api.call',
@@ -46,6 +62,16 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       });
       throw err;
     }
+  }
+
+  /**
+   * Tokens already verified are remembered until they expire (bounded), so a client reusing its token
+   * costs a map lookup instead of a signature check (~90 µs, STACK-NOTES). Revocation and key removal
+   * are still checked on every request.
+   */
+  private remember(token: string, principal: Principal): void {
+    if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, principal);
   }
 
   override handleRequest<T = Principal>(err: unknown, user: T | false, info: unknown): T {

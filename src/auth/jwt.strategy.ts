@@ -28,7 +28,8 @@ export const ACCESS_TOKEN_ALGORITHMS = [...VERIFY_ALGORITHMS, 'EdDSA'];
 
 /** Where the guard leaves the already-extracted bearer token for passport. */
 export const BEARER_TOKEN = Symbol('bearerToken');
-export type RequestWithToken = AuthenticatedRequest & { [BEARER_TOKEN]?: string };
+export const VERIFIED_KID = Symbol('verifiedKid');
+export type RequestWithToken = AuthenticatedRequest & { [BEARER_TOKEN]?: string; [VERIFIED_KID]?: string };
 
 /**
  * passport-jwt verifies through jsonwebtoken, which has no EdDSA: Ed25519 keys are verified with
@@ -88,8 +89,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   ) {
     super({
       jwtFromRequest: (req: RequestWithToken) => req[BEARER_TOKEN] ?? null,
+      passReqToCallback: true,
       secretOrKeyProvider: (
-        _req: unknown,
+        req: RequestWithToken,
         rawJwt: string,
         done: (err: Error | null, key?: string) => void,
       ) => {
@@ -108,6 +110,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         if (!key) return done(new TokenRejected('The token was not signed by a key of this server'));
         if (header.alg !== key.alg)
           return done(new TokenRejected('The token algorithm does not match its key'));
+        req[VERIFIED_KID] = key.kid;
         // passport-jwt's types say string | Buffer; jsonwebtoken takes the KeyObject (no PEM re-parse per request).
         done(null, key.publicKey as unknown as string);
       },
@@ -118,7 +121,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  async validate(claims: AccessTokenClaims): Promise<Principal> {
+  async validate(req: RequestWithToken, claims: AccessTokenClaims): Promise<Principal> {
     const { jti, sub, client_id, scope, exp } = claims;
     if (
       typeof jti !== 'string' ||
@@ -131,6 +134,6 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       throw new TokenRejected('The access token lacks required claims');
     }
     if (await this.revocations.isRevoked(jti)) throw new TokenRejected('The access token was revoked');
-    return { jti, sub, clientId: client_id, scopes: new Set(scope.split(' ').filter(Boolean)), exp };
+    return { jti, sub, clientId: client_id, scopes: new Set(scope.split(' ').filter(Boolean)), exp, kid: req[VERIFIED_KID] };
   }
 }

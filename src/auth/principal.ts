@@ -7,4 +7,6 @@ export interface Principal {
   scopes: ReadonlySet<string>;
   /** Expiry, seconds since the epoch. */
   exp: number;
+  /** The key that signed the token (the guard's verified-token cache checks it is still published). */
+  kid?: string;
 }

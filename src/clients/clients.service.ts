@@ -11,10 +11,15 @@ import type { AppConfig } from '../config/env';
 import { parseScope } from '../scopes/scope-syntax';
 import { ScopesService } from '../scopes/scopes.service';
 import { KeysService } from '../keys/keys.service';
+import { NotificationsService } from '../database/notifications.service';
 import { RevocationService } from '../tokens/revocation.service';
 import { ClientEntity, type ClientStatus, type TokenEndpointAuthMethod } from './client.entity';
 import type { CreateClientDto, UpdateClientDto } from './dto/client.dto';
 import { validateRedirectUri } from './redirect-uri';
+
+const CLIENTS_CHANNEL = 'scopegate_clients';
+const CLIENT_CACHE_TTL_MS = 60_000;
+const CLIENT_CACHE_MAX = 10_000;
 
 export interface IssuedCredentials {
   client: ClientEntity;
@@ -29,6 +34,7 @@ export type Actor =
 @Injectable()
 export class ClientsService {
   private readonly pepper: string;
+  private readonly cache = new Map<string, { client: ClientEntity; at: number }>();
   /** A constant hash to compare against when the client is unknown, so timing does not tell. */
   private readonly dummyHash: Buffer;
 
@@ -39,17 +45,34 @@ export class ClientsService {
     private readonly revocations: RevocationService,
     private readonly keys: KeysService,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
+    private readonly notifications: NotificationsService,
   ) {
+    notifications.on(CLIENTS_CHANNEL, (clientId) => this.cache.delete(clientId));
+    notifications.onReconnect(async () => this.cache.clear());
     this.pepper = this.config.get('SECRET_PEPPER', { infer: true });
     this.dummyHash = keyedHash(this.pepper, 'no-such-client');
   }
 
-  findById(clientId: string): Promise<ClientEntity | null> {
-    return this.clients.findOneBy({ clientId });
+  /**
+   * Clients are read on every token request, so they are cached; every change evicts the entry here
+   * and, through the `scopegate_clients` notification, on every other instance. While notifications
+   * are not flowing the cache is bypassed, so a disabled client can never linger.
+   */
+  async findById(clientId: string): Promise<ClientEntity | null> {
+    const usable = !this.notifications.enabled || this.notifications.connected;
+    const hit = usable ? this.cache.get(clientId) : undefined;
+    if (hit && Date.now() - hit.at < CLIENT_CACHE_TTL_MS) return hit.client;
+    const client = await this.clients.findOneBy({ clientId });
+    if (client && usable) {
+      if (this.cache.size >= CLIENT_CACHE_MAX) this.cache.clear();
+      this.cache.set(clientId, { client, at: Date.now() });
+    }
+    return client;
   }
 
+  /** A fresh copy from the database (never the cached object: admin changes mutate it). */
   async get(clientId: string): Promise<ClientEntity> {
-    const c = await this.findById(clientId);
+    const c = await this.clients.findOneBy({ clientId });
     if (!c) throw new NotFoundException(`client ${clientId} not found`);
     return c;
   }
@@ -84,6 +107,12 @@ export class ClientsService {
   verifyApiKey(client: ClientEntity, apiKey: string | undefined): boolean {
     if (!client.apiKeyHash || apiKey === undefined) return false;
     return safeEqual(keyedHash(this.pepper, apiKey), client.apiKeyHash);
+  }
+
+  /** The client holding this API key (`POST /auth` with `X-API-Key` alone); looked up by its keyed hash. */
+  findByApiKey(apiKey: string): Promise<ClientEntity | null> {
+    if (apiKey.length === 0 || apiKey.length > 512) return Promise.resolve(null);
+    return this.clients.findOneBy({ apiKeyHash: keyedHash(this.pepper, apiKey) });
   }
 
   /** The scopes the client may obtain: its role's, narrowed to its own `scope` list when it has one. */
@@ -301,6 +330,7 @@ export class ClientsService {
     clientId: string,
     details: Record<string, unknown>,
   ) {
+    this.cache.delete(clientId);
     await this.audit.record({
       type,
       outcome: 'success',

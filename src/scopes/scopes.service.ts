@@ -2,6 +2,7 @@ import { ConflictException, Injectable, NotFoundException, BadRequestException }
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { NotificationsService } from '../database/notifications.service';
 import { ClaimCategoryEntity } from '../claims/claim-category.entity';
 import type { RequestMeta } from '../common/request-meta';
 import type { Principal } from '../auth/principal';
@@ -31,7 +32,12 @@ export class ScopesService {
     @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
     @InjectRepository(ClaimCategoryEntity) private readonly categories: Repository<ClaimCategoryEntity>,
     private readonly audit: AuditService,
-  ) {}
+    notifications: NotificationsService,
+  ) {
+    // A trigger announces catalog changes made by any instance.
+    notifications.on('scopegate_catalog', () => this.invalidate());
+    notifications.onReconnect(async () => this.invalidate());
+  }
 
   catalog(): Promise<Catalog> {
     if (!this.cached || Date.now() - this.cached.at > CATALOG_TTL_MS) {

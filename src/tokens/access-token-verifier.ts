@@ -1,13 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectRepository } from '@nestjs/typeorm';
 import { decodeProtectedHeader, type JWTPayload } from 'jose';
-import { Repository } from 'typeorm';
 import type { AppConfig } from '../config/env';
 import { JwsService } from '../keys/jws.service';
 import { KeysService } from '../keys/keys.service';
 import { RevocationService } from './revocation.service';
-import { TokenEntity } from './token.entity';
 
 export interface VerifiedAccessToken {
   claims: JWTPayload & {
@@ -18,12 +15,11 @@ export interface VerifiedAccessToken {
     exp: number;
     iat: number;
   };
-  record: TokenEntity;
 }
 
 /**
  * Full verification of one of our access tokens outside the request guard (introspection,
- * revocation): typ, kid, exact algorithm, signature, iss, aud, exp, the token record, revocation.
+ * revocation): typ, kid, exact algorithm, signature, iss, aud, exp, revocation.
  * Returns undefined for anything that is not a live token of ours — callers never say why.
  */
 @Injectable()
@@ -32,7 +28,6 @@ export class AccessTokenVerifier {
     private readonly keys: KeysService,
     private readonly jws: JwsService,
     private readonly revocations: RevocationService,
-    @InjectRepository(TokenEntity) private readonly tokens: Repository<TokenEntity>,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
   ) {}
 
@@ -53,11 +48,10 @@ export class AccessTokenVerifier {
         ignoreExpiration: allowExpired,
       })) as VerifiedAccessToken['claims'];
       if (typeof claims.jti !== 'string' || !/^[0-9a-f-]{36}$/i.test(claims.jti)) return undefined;
-      const record = await this.tokens.findOneBy({ jti: claims.jti });
-      if (!record) return undefined;
-      if (!allowExpired && (record.revokedAt || (await this.revocations.isRevoked(claims.jti))))
-        return undefined;
-      return { claims, record };
+      // Our signature proves the origin; revocation is the in-memory set (or the database while
+      // notifications are down), so no query is needed per token.
+      if (!allowExpired && (await this.revocations.isRevoked(claims.jti))) return undefined;
+      return { claims };
     } catch {
       return undefined;
     }

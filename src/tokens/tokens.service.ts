@@ -9,7 +9,6 @@ import type { AppConfig, SigningAlgorithm } from '../config/env';
 import { JwsService } from '../keys/jws.service';
 import { KeysService } from '../keys/keys.service';
 import { formatScope } from '../scopes/scope-syntax';
-import { TokenEntity } from './token.entity';
 
 export interface AccessTokenRequest {
   client: ClientEntity;
@@ -65,20 +64,21 @@ export class TokensService {
       txn: req.meta.requestId,
     };
     const accessToken = await this.jws.sign(claims, key, 'at+jwt');
-    const record: Partial<TokenEntity> = {
+    const scopes = [...req.scopes].sort();
+    const record = {
       jti,
-      clientId: req.client.clientId,
+      client_id: req.client.clientId,
       subject: req.subject,
-      scopes: [...req.scopes].sort(),
+      scopes,
       audience: [audience],
-      grantType: req.grantType,
+      grant_type: req.grantType,
       kid: key.kid,
-      issuedAt: new Date(iat * 1000),
-      expiresAt: new Date((iat + ttl) * 1000),
-      revokedAt: null,
-      revokedReason: null,
-      grantId: req.grantId ?? null,
-      requestId: req.meta.requestId,
+      issued_at: new Date(iat * 1000).toISOString(),
+      expires_at: new Date((iat + ttl) * 1000).toISOString(),
+      revoked_at: null,
+      revoked_reason: null,
+      grant_id: req.grantId ?? null,
+      request_id: req.meta.requestId,
     };
     await this.audit.commit(
       [
@@ -94,7 +94,7 @@ export class TokensService {
           meta: req.meta,
         },
       ],
-      [{ entity: TokenEntity, rows: [record] }],
+      [{ table: 'tokens', rows: [record] }],
     );
     return { accessToken, jti, expiresIn: ttl, scope };
   }

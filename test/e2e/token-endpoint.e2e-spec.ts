@@ -347,9 +347,12 @@ describe('POST /oauth/token — client_credentials (RFC 6749 §4.4, RFC 9068)', 
         issuer: app.config.ISSUER,
         token_endpoint: `${app.config.ISSUER}/oauth/token`,
         jwks_uri: `${app.config.ISSUER}/.well-known/jwks.json`,
-        grant_types_supported: ['client_credentials'],
-        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        revocation_endpoint: `${app.config.ISSUER}/oauth/revoke`,
+        introspection_endpoint: `${app.config.ISSUER}/oauth/introspect`,
       });
+      expect(meta.grant_types_supported).toContain('client_credentials');
+      expect(meta.grant_types_supported).not.toContain('password');
+      expect(meta.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post']));
       expect(meta.scopes_supported).toEqual(
         expect.arrayContaining(['customers:read', 'customers:banking', 'admin']),
       );

@@ -34,9 +34,35 @@ export class TokenLifecycle1795470000000 implements MigrationInterface {
     await q.query(`
       CREATE TRIGGER signing_keys_notify AFTER INSERT OR UPDATE OR DELETE ON signing_keys
       FOR EACH ROW EXECUTE FUNCTION scopegate_notify_keys()`);
+
+    // Cached clients and the cached scope catalog are invalidated on every instance when they change.
+    await q.query(`
+      CREATE FUNCTION scopegate_notify_clients() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('scopegate_clients', coalesce(NEW.client_id, OLD.client_id));
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER clients_notify AFTER UPDATE OR DELETE ON clients
+      FOR EACH ROW EXECUTE FUNCTION scopegate_notify_clients()`);
+    await q.query(`
+      CREATE FUNCTION scopegate_notify_catalog() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('scopegate_catalog', TG_TABLE_NAME);
+        RETURN NULL;
+      END $$`);
+    for (const table of ['scopes', 'roles', 'claim_categories']) {
+      await q.query(`
+        CREATE TRIGGER ${table}_notify AFTER INSERT OR UPDATE OR DELETE ON ${table}
+        FOR EACH STATEMENT EXECUTE FUNCTION scopegate_notify_catalog()`);
+    }
   }
 
   async down(q: QueryRunner): Promise<void> {
+    for (const table of ['scopes', 'roles', 'claim_categories']) await q.query(`DROP TRIGGER ${table}_notify ON ${table}`);
+    await q.query(`DROP FUNCTION scopegate_notify_catalog()`);
+    await q.query(`DROP TRIGGER clients_notify ON clients`);
+    await q.query(`DROP FUNCTION scopegate_notify_clients()`);
     await q.query(`DROP TRIGGER signing_keys_notify ON signing_keys`);
     await q.query(`DROP FUNCTION scopegate_notify_keys()`);
     await q.query(`DROP TRIGGER tokens_revoked_notify ON tokens`);
