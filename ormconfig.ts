@@ -13,7 +13,9 @@ import { join } from 'node:path';
 async function createDataSource(): Promise<DataSource> {
   const config = loadConfig();
   const url = config.DATABASE_URL ?? (await EmbeddedPostgres.start(join(config.DATA_DIR, 'pgdata'))).url;
-  return new DataSource(dataSourceOptions({ url, poolSize: 1, migrationsRun: false, embedded: !config.DATABASE_URL }));
+  return new DataSource(
+    dataSourceOptions({ url, poolSize: 1, migrationsRun: false, embedded: !config.DATABASE_URL }),
+  );
 }
 
 export const dataSource = createDataSource();

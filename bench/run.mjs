@@ -10,7 +10,7 @@
 // server binaries are installed, else the embedded PGlite (figures then informational only).
 // Options: --duration S (default 10), --soak S (adds an RSS run of S seconds on GET /customers/:id).
 import autocannon from 'autocannon';
-import { execFileSync, fork, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, chownSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, cpus } from 'node:os';
@@ -27,7 +27,8 @@ const SOAK = arg('soak', 0);
 const CONNECTIONS = 50;
 const SECRET = 'bench-secret-'.padEnd(48, 'x');
 const children = [];
-const pin = (core) => (existsSync('/usr/bin/taskset') && cpus().length > 1 ? ['taskset', '-c', String(core)] : []);
+const pin = (core) =>
+  existsSync('/usr/bin/taskset') && cpus().length > 1 ? ['taskset', '-c', String(core)] : [];
 
 function freePort() {
   return new Promise((resolve) => {
@@ -45,7 +46,9 @@ async function waitOk(url, ms = 60_000) {
     try {
       const r = await fetch(url);
       if (r.status < 500) return;
-    } catch {}
+    } catch {
+      // not up yet / already stopped
+    }
     if (Date.now() - t0 > ms) throw new Error(`${url} not up`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -60,22 +63,40 @@ function run(cmd, args, env, opts = {}) {
 }
 
 async function database() {
-  if (process.env.BENCH_DATABASE_URL) return { url: process.env.BENCH_DATABASE_URL, kind: 'server (BENCH_DATABASE_URL)' };
+  if (process.env.BENCH_DATABASE_URL)
+    return { url: process.env.BENCH_DATABASE_URL, kind: 'server (BENCH_DATABASE_URL)' };
   const bins = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort() : [];
   if (bins.length && process.getuid?.() === 0) {
     const bin = `/usr/lib/postgresql/${bins.at(-1)}/bin`;
     const dir = mkdtempSync(join(tmpdir(), 'sg-bench-pg-'));
-    chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+    chownSync(
+      dir,
+      Number(execFileSync('id', ['-u', 'postgres']).toString()),
+      Number(execFileSync('id', ['-g', 'postgres']).toString()),
+    );
     const port = await freePort();
-    execFileSync('su', ['postgres', '-c', `${bin}/initdb -D ${dir} -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null`]);
+    execFileSync('su', [
+      'postgres',
+      '-c',
+      `${bin}/initdb -D ${dir} -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null`,
+    ]);
     const opts = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c max_connections=200 -c synchronous_commit=on -c shared_buffers=256MB`;
-    execFileSync('su', ['postgres', '-c', `${pin(1).join(' ')} ${bin}/pg_ctl -D ${dir} -l ${dir}/log -w -o '${opts}' start >/dev/null`]);
+    execFileSync('su', [
+      'postgres',
+      '-c',
+      `${pin(1).join(' ')} ${bin}/pg_ctl -D ${dir} -l ${dir}/log -w -o '${opts}' start >/dev/null`,
+    ]);
     process.on('exit', () => {
       try {
         execFileSync('su', ['postgres', '-c', `${bin}/pg_ctl -D ${dir} -m immediate stop >/dev/null`]);
-      } catch {}
+      } catch {
+        // not up yet / already stopped
+      }
     });
-    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, kind: `PostgreSQL ${bins.at(-1)} server (throw-away cluster)` };
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      kind: `PostgreSQL ${bins.at(-1)} server (throw-away cluster)`,
+    };
   }
   return { url: undefined, kind: 'embedded PGlite (informational only)' };
 }
@@ -84,8 +105,17 @@ async function load(name, url, opts) {
   await autocannon({ url, connections: 10, duration: 2, ...opts }); // warm-up
   const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, ...opts });
   const non2xx = r.non2xx + r.errors + r.timeouts;
-  const out = { name, rps: Math.round(r.requests.average), p99: r.latency.p99, p50: r.latency.p50, errors: non2xx, total: r.requests.total };
-  console.log(`  ${name.padEnd(44)} ${String(out.rps).padStart(7)} req/s   p50 ${out.p50} ms   p99 ${out.p99} ms${non2xx ? `   (${non2xx} non-2xx/errors!)` : ''}`);
+  const out = {
+    name,
+    rps: Math.round(r.requests.average),
+    p99: r.latency.p99,
+    p50: r.latency.p50,
+    errors: non2xx,
+    total: r.requests.total,
+  };
+  console.log(
+    `  ${name.padEnd(44)} ${String(out.rps).padStart(7)} req/s   p50 ${out.p50} ms   p99 ${out.p99} ms${non2xx ? `   (${non2xx} non-2xx/errors!)` : ''}`,
+  );
   return out;
 }
 
@@ -103,8 +133,12 @@ function rss(pid) {
 async function main() {
   if (pin(1).length) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
   const db = await database();
-  console.log(`Scopegate benchmark — ${new Date().toISOString()} — ${cpus().length} cores (${cpus()[0].model}), Node ${process.version}`);
-  console.log(`database: ${db.kind}; ${CONNECTIONS} connections, ${DURATION} s per run, servers pinned to core 0\n`);
+  console.log(
+    `Scopegate benchmark — ${new Date().toISOString()} — ${cpus().length} cores (${cpus()[0].model}), Node ${process.version}`,
+  );
+  console.log(
+    `database: ${db.kind}; ${CONNECTIONS} connections, ${DURATION} s per run, servers pinned to core 0\n`,
+  );
 
   // Scopegate
   const sgPort = await freePort();
@@ -124,22 +158,61 @@ async function main() {
     SEED_DEMO: 'true',
   });
   await waitOk(`${sgUrl}/health/ready`);
-  const adminTok = (await (await fetch(`${sgUrl}/oauth/token`, { method: 'POST', headers: { ...form, authorization: basic('bench-admin', SECRET) }, body: 'grant_type=client_credentials' })).json()).access_token;
-  const client = await (await fetch(`${sgUrl}/admin/clients`, { method: 'POST', headers: { authorization: `Bearer ${adminTok}`, 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'bench', role: 'manager' }) })).json();
+  const adminTok = (
+    await (
+      await fetch(`${sgUrl}/oauth/token`, {
+        method: 'POST',
+        headers: { ...form, authorization: basic('bench-admin', SECRET) },
+        body: 'grant_type=client_credentials',
+      })
+    ).json()
+  ).access_token;
+  const client = await (
+    await fetch(`${sgUrl}/admin/clients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminTok}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'bench', role: 'manager' }),
+    })
+  ).json();
   const sgAuth = basic(client.client_id, client.client_secret);
-  const sgToken = async () => (await (await fetch(`${sgUrl}/oauth/token`, { method: 'POST', headers: { ...form, authorization: sgAuth }, body: 'grant_type=client_credentials' })).json()).access_token;
-  const customers = (await (await fetch(`${sgUrl}/customers?limit=100`, { headers: { authorization: `Bearer ${await sgToken()}` } })).json()).data.map((c) => c.id);
+  const sgToken = async () =>
+    (
+      await (
+        await fetch(`${sgUrl}/oauth/token`, {
+          method: 'POST',
+          headers: { ...form, authorization: sgAuth },
+          body: 'grant_type=client_credentials',
+        })
+      ).json()
+    ).access_token;
+  const customers = (
+    await (
+      await fetch(`${sgUrl}/customers?limit=100`, { headers: { authorization: `Bearer ${await sgToken()}` } })
+    ).json()
+  ).data.map((c) => c.id);
   const sgTokens = await Promise.all(Array.from({ length: 50 }, sgToken));
 
   // oidc-provider
   const opPort = await freePort();
   const [opCmd, ...opArgs] = [...pin(0), process.execPath, join(root, 'bench/peers/oidc-provider.mjs')];
-  const op = spawn(opCmd, opArgs, { env: { ...process.env, PORT: String(opPort), CLIENT_SECRET: SECRET }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const op = spawn(opCmd, opArgs, {
+    env: { ...process.env, PORT: String(opPort), CLIENT_SECRET: SECRET },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.push(op);
   const opUrl = `http://127.0.0.1:${opPort}`;
   await waitOk(`${opUrl}/.well-known/openid-configuration`);
   const opAuth = basic('bench', SECRET);
-  const opToken = async (resource) => (await (await fetch(`${opUrl}/token`, { method: 'POST', headers: { ...form, authorization: opAuth }, body: `grant_type=client_credentials&scope=api:read${resource ? `&resource=${resource}` : ''}` })).json()).access_token;
+  const opToken = async (resource) =>
+    (
+      await (
+        await fetch(`${opUrl}/token`, {
+          method: 'POST',
+          headers: { ...form, authorization: opAuth },
+          body: `grant_type=client_credentials&scope=api:read${resource ? `&resource=${resource}` : ''}`,
+        })
+      ).json()
+    ).access_token;
   const opTokens = await Promise.all(Array.from({ length: 50 }, () => opToken('urn:bench:opaque')));
   if (!opTokens[0] || !(await opToken())) throw new Error('oidc-provider did not issue tokens');
 
@@ -148,37 +221,71 @@ async function main() {
   if (db.url) {
     const bPort = await freePort();
     const [bCmd, ...bArgs] = [...pin(0), process.execPath, join(root, 'bench/peers/bare-fastify.mjs')];
-    const b = spawn(bCmd, bArgs, { env: { ...process.env, PORT: String(bPort), DATABASE_URL: db.url }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const b = spawn(bCmd, bArgs, {
+      env: { ...process.env, PORT: String(bPort), DATABASE_URL: db.url },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     children.push(b);
     bare = `http://127.0.0.1:${bPort}`;
     await waitOk(`${bare}/customers/${customers[0]}`);
   }
 
-  const rotate = (list, make) => {
-    let i = 0;
-    return (req) => make(req, list[i++ % list.length]);
-  };
   const results = {};
   const rssStart = rss(sg.pid);
   console.log('client_credentials token issuance');
-  results.cc_scopegate = await load('Scopegate (record + audit committed)', `${sgUrl}/oauth/token`, { method: 'POST', headers: { ...form, authorization: sgAuth }, body: 'grant_type=client_credentials' });
-  results.cc_oidc = await load('oidc-provider (ES256 JWT, in-memory)', `${opUrl}/token`, { method: 'POST', headers: { ...form, authorization: opAuth }, body: 'grant_type=client_credentials&scope=api:read' });
+  results.cc_scopegate = await load('Scopegate (record + audit committed)', `${sgUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { ...form, authorization: sgAuth },
+    body: 'grant_type=client_credentials',
+  });
+  results.cc_oidc = await load('oidc-provider (ES256 JWT, in-memory)', `${opUrl}/token`, {
+    method: 'POST',
+    headers: { ...form, authorization: opAuth },
+    body: 'grant_type=client_credentials&scope=api:read',
+  });
   console.log('introspection');
   results.in_scopegate = await load('Scopegate', `${sgUrl}/oauth/introspect`, {
     method: 'POST',
     headers: { ...form, authorization: sgAuth },
-    setupClient: (c) => c.setRequests(sgTokens.map((t) => ({ method: 'POST', path: '/oauth/introspect', headers: { ...form, authorization: sgAuth }, body: `token=${t}` }))),
+    setupClient: (c) =>
+      c.setRequests(
+        sgTokens.map((t) => ({
+          method: 'POST',
+          path: '/oauth/introspect',
+          headers: { ...form, authorization: sgAuth },
+          body: `token=${t}`,
+        })),
+      ),
   });
   results.in_oidc = await load('oidc-provider (opaque, in-memory)', `${opUrl}/token/introspection`, {
     method: 'POST',
     headers: { ...form, authorization: opAuth },
-    setupClient: (c) => c.setRequests(opTokens.map((t) => ({ method: 'POST', path: '/token/introspection', headers: { ...form, authorization: opAuth }, body: `token=${t}` }))),
+    setupClient: (c) =>
+      c.setRequests(
+        opTokens.map((t) => ({
+          method: 'POST',
+          path: '/token/introspection',
+          headers: { ...form, authorization: opAuth },
+          body: `token=${t}`,
+        })),
+      ),
   });
   console.log('GET /customers/:id');
   const tok = sgTokens[0];
-  results.api_scopegate = await load('Scopegate (verify, revocation, scopes, claims, audit)', `${sgUrl}/customers/${customers[0]}`, {
-    setupClient: (c) => c.setRequests(customers.map((id) => ({ method: 'GET', path: `/customers/${id}`, headers: { authorization: `Bearer ${tok}` } }))),
-  });
+  results.api_scopegate = await load(
+    'Scopegate (verify, revocation, scopes, claims, audit)',
+    `${sgUrl}/customers/${customers[0]}`,
+    {
+      setupClient: (c) =>
+        c.setRequests(
+          customers.map((id) => ({
+            method: 'GET',
+            path: `/customers/${id}`,
+            headers: { authorization: `Bearer ${tok}` },
+          })),
+        ),
+    },
+  );
   if (bare) {
     results.api_bare = await load('bare Fastify, same SQL and JSON', `${bare}/customers/${customers[0]}`, {
       setupClient: (c) => c.setRequests(customers.map((id) => ({ method: 'GET', path: `/customers/${id}` }))),
@@ -189,12 +296,23 @@ async function main() {
     console.log(`RSS soak: GET /customers/:id for ${SOAK} s`);
     const samples = [];
     const timer = setInterval(() => samples.push(rss(sg.pid)), 5000);
-    await autocannon({ url: `${sgUrl}/customers/${customers[0]}`, connections: CONNECTIONS, duration: SOAK, headers: { authorization: `Bearer ${await sgToken()}` } });
+    await autocannon({
+      url: `${sgUrl}/customers/${customers[0]}`,
+      connections: CONNECTIONS,
+      duration: SOAK,
+      headers: { authorization: `Bearer ${await sgToken()}` },
+    });
     clearInterval(timer);
     const steady = samples.slice(Math.floor(samples.length / 5));
-    soak = { seconds: SOAK, rss_min_mb: Math.round(Math.min(...steady) / 2 ** 20), rss_max_mb: Math.round(Math.max(...steady) / 2 ** 20) };
+    soak = {
+      seconds: SOAK,
+      rss_min_mb: Math.round(Math.min(...steady) / 2 ** 20),
+      rss_max_mb: Math.round(Math.max(...steady) / 2 ** 20),
+    };
     soak.drift = +(soak.rss_max_mb / soak.rss_min_mb - 1).toFixed(3);
-    console.log(`  RSS after warm-up ${soak.rss_min_mb}–${soak.rss_max_mb} MB (spread ${(soak.drift * 100).toFixed(1)} %)`);
+    console.log(
+      `  RSS after warm-up ${soak.rss_min_mb}–${soak.rss_max_mb} MB (spread ${(soak.drift * 100).toFixed(1)} %)`,
+    );
   }
   const rssEnd = rss(sg.pid);
 
@@ -205,11 +323,27 @@ async function main() {
     api_vs_bare_fastify: { value: ratio(results.api_scopegate, results.api_bare), target: 0.7 },
   };
   console.log('\nratios (target)');
-  for (const [k, v] of Object.entries(ratios)) console.log(`  ${k.padEnd(34)} ${v.value ?? 'n/a'}×  (≥ ${v.target}×)  ${v.value === null ? '' : v.value >= v.target ? 'met' : 'NOT met'}`);
+  for (const [k, v] of Object.entries(ratios))
+    console.log(
+      `  ${k.padEnd(34)} ${v.value ?? 'n/a'}×  (≥ ${v.target}×)  ${v.value === null ? '' : v.value >= v.target ? 'met' : 'NOT met'}`,
+    );
   const p99Max = Math.max(...Object.values(results).map((r) => r.p99));
-  console.log(`  p99 worst case: ${p99Max} ms (target ≤ 25 ms); Scopegate RSS ${Math.round(rssStart / 2 ** 20)} → ${Math.round(rssEnd / 2 ** 20)} MB`);
+  console.log(
+    `  p99 worst case: ${p99Max} ms (target ≤ 25 ms); Scopegate RSS ${Math.round(rssStart / 2 ** 20)} → ${Math.round(rssEnd / 2 ** 20)} MB`,
+  );
 
-  const report = { date: new Date().toISOString(), machine: { cores: cpus().length, cpu: cpus()[0].model, node: process.version }, database: db.kind, connections: CONNECTIONS, duration_s: DURATION, results, ratios, p99_max_ms: p99Max, rss_mb: { start: Math.round(rssStart / 2 ** 20), end: Math.round(rssEnd / 2 ** 20) }, soak };
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cores: cpus().length, cpu: cpus()[0].model, node: process.version },
+    database: db.kind,
+    connections: CONNECTIONS,
+    duration_s: DURATION,
+    results,
+    ratios,
+    p99_max_ms: p99Max,
+    rss_mb: { start: Math.round(rssStart / 2 ** 20), end: Math.round(rssEnd / 2 ** 20) },
+    soak,
+  };
   writeFileSync(join(root, 'bench/results/latest.json'), JSON.stringify(report, null, 2) + '\n');
   console.log('\nwritten to bench/results/latest.json');
 }

@@ -18,6 +18,7 @@ import { KeysModule } from './keys/keys.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { ScopesModule } from './scopes/scopes.module';
 import { TokensModule } from './tokens/tokens.module';
+import { UsersModule } from './users/users.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -41,6 +42,7 @@ export class AppModule {
         ClaimsModule,
         ClientsModule,
         TokensModule,
+        UsersModule,
         AuthModule,
         OAuthModule,
         CustomersModule,

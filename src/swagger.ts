@@ -18,13 +18,24 @@ export async function setupSwagger(app: INestApplication, config: AppConfig): Pr
       'OAuth 2.0 authorization server and scope-guarded customer-data API. Tokens are RFC 9068 JWTs; ' +
         'each caller sees only the fields its scopes grant.\n\n' +
         'Click **Authorize**, enter a client id and secret (zero-setup mode prints demo ones at first start ' +
-        'and keeps them in `.data/demo-clients.json`), pick scopes, and try the endpoints.',
+        'and keeps them in `.data/demo-clients.json`), pick scopes, and try the endpoints. Or sign in as a ' +
+        'person with the **authorizationCode** flow: client id `demo-spa` (no secret, PKCE) and the demo user ' +
+        'printed at first start (`.data/demo-user.json`).',
     )
     .addOAuth2(
       {
         type: 'oauth2',
         description: 'OAuth 2.0 (RFC 6749) with RFC 9068 JWT access tokens',
-        flows: { clientCredentials: { tokenUrl: `${config.ISSUER}/oauth/token`, scopes: scopeDescriptions } },
+        flows: {
+          clientCredentials: { tokenUrl: `${config.ISSUER}/oauth/token`, scopes: scopeDescriptions },
+          // A person signs in: the demo public client `demo-spa` (no secret), PKCE S256.
+          authorizationCode: {
+            authorizationUrl: `${config.ISSUER}/oauth/authorize`,
+            tokenUrl: `${config.ISSUER}/oauth/token`,
+            refreshUrl: `${config.ISSUER}/oauth/token`,
+            scopes: scopeDescriptions,
+          },
+        },
       },
       'oauth2',
     )
@@ -34,7 +45,13 @@ export async function setupSwagger(app: INestApplication, config: AppConfig): Pr
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Scopegate API',
-    swaggerOptions: { persistAuthorization: false, displayRequestDuration: true },
+    swaggerOptions: {
+      persistAuthorization: false,
+      displayRequestDuration: true,
+      // Swagger UI's own redirect page (registered for the demo public client) receives the code.
+      oauth2RedirectUrl: `${config.ISSUER}/docs/oauth2-redirect.html`,
+      initOAuth: { usePkceWithAuthorizationCodeGrant: true },
+    },
   });
 }
 

@@ -34,7 +34,11 @@ const TABLE = /^[a-z_][a-z0-9_]*$/;
  * them into the table's row type (json_populate_recordset). On the hot path this replaces TypeORM's
  * multi-row insert builder, whose per-parameter work grows with the batch.
  */
-async function insertRows(manager: EntityManager, table: string, rows: Record<string, unknown>[]): Promise<void> {
+async function insertRows(
+  manager: EntityManager,
+  table: string,
+  rows: Record<string, unknown>[],
+): Promise<void> {
   if (rows.length === 0) return;
   if (!TABLE.test(table)) throw new Error(`bad table name ${table}`);
   const columns = Object.keys(rows[0]);

@@ -40,7 +40,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       if (token === '') throw new InvalidTokenError('The access token is malformed');
       const cached = this.verified.get(token);
       if (cached && cached.exp * 1000 > Date.now() && cached.kid && this.keys.verificationKey(cached.kid)) {
-        if (await this.revocations.isRevoked(cached.jti)) throw new InvalidTokenError('The access token was revoked');
+        if (await this.revocations.isRevoked(cached.jti))
+          throw new InvalidTokenError('The access token was revoked');
         req.user = cached;
         return true;
       }

@@ -134,6 +134,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       throw new TokenRejected('The access token lacks required claims');
     }
     if (await this.revocations.isRevoked(jti)) throw new TokenRejected('The access token was revoked');
-    return { jti, sub, clientId: client_id, scopes: new Set(scope.split(' ').filter(Boolean)), exp, kid: req[VERIFIED_KID] };
+    return {
+      jti,
+      sub,
+      clientId: client_id,
+      scopes: new Set(scope.split(' ').filter(Boolean)),
+      exp,
+      kid: req[VERIFIED_KID],
+    };
   }
 }

@@ -14,6 +14,7 @@ import type { Actor } from '../clients/clients.service';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import type { RequestMeta } from '../common/request-meta';
 import { ScopesService } from '../scopes/scopes.service';
+import { RevocationService } from '../tokens/revocation.service';
 import { passwordProblem } from './password-policy';
 import { UserEntity, type UserStatus } from './user.entity';
 import type { CreateUserDto, UpdateUserDto } from './dto/user.dto';
@@ -30,6 +31,7 @@ export class UsersService implements OnModuleInit {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly scopes: ScopesService,
     private readonly audit: AuditService,
+    private readonly revocations: RevocationService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -142,6 +144,7 @@ export class UsersService implements OnModuleInit {
       id,
       {},
     );
+    if (status === 'disabled') await this.revokeGrants(id, 'user disabled', by, meta);
     return this.get(id);
   }
 
@@ -151,7 +154,27 @@ export class UsersService implements OnModuleInit {
     if (problem) throw new BadRequestException(problem);
     await this.users.update({ id }, { passwordHash: await hash(password), passwordChangedAt: new Date() });
     await this.changed('admin.user.password_reset', by, meta, id, {});
+    // A reset usually means the password leaked: end what was obtained with it.
+    await this.revokeGrants(id, 'password reset', by, meta);
     return this.get(id);
+  }
+
+  /**
+   * Ends a user's delegated access: refresh tokens here, access tokens through the RevocationService
+   * (every instance learns of it at once). Sign-in sessions older than a password change are refused
+   * by the authorization endpoint.
+   */
+  private async revokeGrants(userId: string, reason: string, by: Actor, meta?: RequestMeta): Promise<void> {
+    await this.users.query(
+      `UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
+      [userId, reason],
+    );
+    await this.revocations.revoke(
+      { subject: userId },
+      reason,
+      { actor: by.sub, clientId: by.clientId },
+      meta,
+    );
   }
 
   private async checkedRoles(roles: string[]): Promise<string[]> {

@@ -77,6 +77,11 @@ function documentedScopes(op: OperationObject): string[] | null {
 /** The scopes a route must require according to SPEC, or null for the public ones. */
 function expectedScopes(method: string, path: string): string[] | null {
   if (path === '/oauth/token' || path.startsWith('/.well-known/') || path.startsWith('/health/')) return null;
+  // The authorization endpoint and its forms, and the simple login, authenticate by their own means.
+  if (path === '/oauth/authorize' || path === '/auth') return null;
+  // Revocation and introspection authenticate the client themselves (RFC 7009 §2.1, RFC 7662 §2.1).
+  if (path === '/oauth/revoke' || path === '/oauth/introspect') return null;
+  if (path === '/oauth/userinfo') return ['openid'];
   if (path.startsWith('/admin/')) return ['admin'];
   if (path === '/customers' || path.startsWith('/customers/')) {
     if (method === 'GET') return ['customers:read'];
@@ -208,8 +213,10 @@ describe('OpenAPI document and Swagger UI', () => {
         .sort();
       expect(lines).toMatchInlineSnapshot(`
         [
+          "DELETE /admin/clients/{clientId}/tokens → admin",
           "DELETE /admin/roles/{name} → admin",
           "DELETE /admin/scopes/{name} → admin",
+          "DELETE /admin/tokens/{jti} → admin",
           "GET /.well-known/jwks.json → public",
           "GET /.well-known/oauth-authorization-server → public",
           "GET /.well-known/openid-configuration → public",
@@ -217,26 +224,43 @@ describe('OpenAPI document and Swagger UI', () => {
           "GET /admin/audit/verify → admin",
           "GET /admin/clients → admin",
           "GET /admin/clients/{clientId} → admin",
+          "GET /admin/keys → admin",
           "GET /admin/roles → admin",
           "GET /admin/roles/{name} → admin",
           "GET /admin/scopes → admin",
           "GET /admin/scopes/{name} → admin",
+          "GET /admin/tokens/{jti} → admin",
+          "GET /admin/users → admin",
+          "GET /admin/users/{id} → admin",
           "GET /customers → customers:read",
           "GET /customers/{id} → customers:read",
           "GET /health/live → public",
           "GET /health/ready → public",
+          "GET /oauth/authorize → public",
+          "GET /oauth/userinfo → openid",
           "PATCH /admin/clients/{clientId} → admin",
           "PATCH /admin/roles/{name} → admin",
           "PATCH /admin/scopes/{name} → admin",
+          "PATCH /admin/users/{id} → admin",
           "PATCH /customers/{id} → customers:write",
           "POST /admin/clients → admin",
           "POST /admin/clients/{clientId}/api-key → admin",
           "POST /admin/clients/{clientId}/disable → admin",
           "POST /admin/clients/{clientId}/enable → admin",
           "POST /admin/clients/{clientId}/secret → admin",
+          "POST /admin/keys/rotate → admin",
           "POST /admin/roles → admin",
           "POST /admin/scopes → admin",
+          "POST /admin/users → admin",
+          "POST /admin/users/{id}/disable → admin",
+          "POST /admin/users/{id}/enable → admin",
+          "POST /admin/users/{id}/password → admin",
+          "POST /auth → public",
+          "POST /oauth/authorize → public",
+          "POST /oauth/introspect → public",
+          "POST /oauth/revoke → public",
           "POST /oauth/token → public",
+          "POST /oauth/userinfo → openid",
         ]
       `);
     });
@@ -257,7 +281,10 @@ describe('OpenAPI document and Swagger UI', () => {
         const url = path.replace(/\{[^}]+\}/g, 'no-such-id');
         const init = { method, body: method === 'GET' || method === 'DELETE' ? undefined : {} };
         if (!required) {
-          if (method === 'GET')
+          // Without its parameters the authorization endpoint shows its error page (RFC 6749 §4.1.2.1).
+          if (method === 'GET' && path === '/oauth/authorize')
+            expect((await api(app, url, undefined)).status, `${method} ${path}`).toBe(400);
+          else if (method === 'GET')
             expect((await api(app, url, undefined)).status, `${method} ${path}`).toBe(200);
           continue;
         }
@@ -337,7 +364,8 @@ describe('OpenAPI document and Swagger UI', () => {
       await logout.waitFor();
       expect(await logout.textContent()).toBe('Logout');
       expect(await flow.locator('h6').textContent()).toBe('Authorized');
-      await dialog.getByRole('button', { name: 'Close' }).click();
+      // One Close button per flow (clientCredentials, authorizationCode); any closes the dialog.
+      await dialog.getByRole('button', { name: 'Close' }).first().click();
       await dialog.waitFor({ state: 'detached' });
 
       const operation = page.locator('.opblock.opblock-get', {

@@ -352,7 +352,9 @@ describe('POST /oauth/token — client_credentials (RFC 6749 §4.4, RFC 9068)', 
       });
       expect(meta.grant_types_supported).toContain('client_credentials');
       expect(meta.grant_types_supported).not.toContain('password');
-      expect(meta.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post']));
+      expect(meta.token_endpoint_auth_methods_supported).toEqual(
+        expect.arrayContaining(['client_secret_basic', 'client_secret_post']),
+      );
       expect(meta.scopes_supported).toEqual(
         expect.arrayContaining(['customers:read', 'customers:banking', 'admin']),
       );

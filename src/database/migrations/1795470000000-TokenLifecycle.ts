@@ -59,7 +59,8 @@ export class TokenLifecycle1795470000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['scopes', 'roles', 'claim_categories']) await q.query(`DROP TRIGGER ${table}_notify ON ${table}`);
+    for (const table of ['scopes', 'roles', 'claim_categories'])
+      await q.query(`DROP TRIGGER ${table}_notify ON ${table}`);
     await q.query(`DROP FUNCTION scopegate_notify_catalog()`);
     await q.query(`DROP TRIGGER clients_notify ON clients`);
     await q.query(`DROP FUNCTION scopegate_notify_clients()`);

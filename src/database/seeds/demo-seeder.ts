@@ -12,6 +12,7 @@ import { RoleEntity } from '../../scopes/role.entity';
 import { ScopeEntity } from '../../scopes/scope.entity';
 import { ScopesService } from '../../scopes/scopes.service';
 import { DEMO_CATEGORIES, DEMO_ROLES, DEMO_SCOPES } from './demo-catalog';
+import { DemoDelegationSeeder } from './demo-delegation';
 import { demoCustomerId, demoCustomers } from './demo-customers';
 
 export interface DemoCredential {
@@ -34,6 +35,7 @@ export class DemoSeeder implements OnApplicationBootstrap {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clients: ClientsService,
     private readonly scopes: ScopesService,
+    private readonly delegation: DemoDelegationSeeder,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
   ) {}
 
@@ -42,6 +44,8 @@ export class DemoSeeder implements OnApplicationBootstrap {
     const created = await this.seed();
     if (created.length) this.announce(created);
     else this.logger.log('demo catalog present; demo client secrets were shown when they were created');
+    // After the catalog: the demo user's role must exist.
+    this.delegation.announce(await this.delegation.seed());
   }
 
   async seed(): Promise<DemoCredential[]> {

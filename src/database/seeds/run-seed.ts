@@ -6,6 +6,7 @@ import { ConfigError } from '../../config/env';
 import { loadConfig } from '../../config/load-config';
 import { EmbeddedPostgres } from '../embedded-postgres';
 import { probeDatabase } from '../probe';
+import { DemoDelegationSeeder } from './demo-delegation';
 import { DemoSeeder } from './demo-seeder';
 
 /** `npm run seed`: migrations, then the demo catalog, customers and clients (idempotent). */
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
     const created = await seeder.seed();
     if (created.length) seeder.announce(created);
     else process.stdout.write('Demo catalog and clients already present; nothing to do.\n');
+    const delegation = app.get(DemoDelegationSeeder);
+    delegation.announce(await delegation.seed());
     await app.close();
   } finally {
     await embedded?.stop();

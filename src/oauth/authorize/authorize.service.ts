@@ -1,0 +1,215 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AuditService, type AuditEventInput } from '../../audit/audit.service';
+import type { AuditOutcome } from '../../audit/audit-event.entity';
+import { ClientsService } from '../../clients/clients.service';
+import { Clock } from '../../common/clock';
+import { keyedHash, randomSecret } from '../../common/crypto';
+import type { RequestMeta } from '../../common/request-meta';
+import type { AppConfig } from '../../config/env';
+import { formatScope, parseScope } from '../../scopes/scope-syntax';
+import type { UserEntity } from '../../users/user.entity';
+import { AuthorizationCodeEntity } from './authorization-code.entity';
+import {
+  AuthorizePageError,
+  AuthorizeRedirectError,
+  readAuthorizationParams,
+  type AuthorizationRequest,
+} from './authorization-request';
+import { clientRequestedScopes } from './delegated-scopes';
+import { challengeProblem } from './pkce';
+import { redirectUriMatches } from './redirect-uri-match';
+
+/** SPEC §3: authorization codes live 60 seconds. */
+export const CODE_TTL_SECONDS = 60;
+const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
+
+/** Validates authorization requests, remembers consents and issues authorization codes. */
+@Injectable()
+export class AuthorizeService {
+  private readonly pepper: string;
+
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
+  ) {
+    this.pepper = this.config.get('SECRET_PEPPER', { infer: true });
+  }
+
+  get issuer(): string {
+    return this.config.get('ISSUER', { infer: true });
+  }
+
+  /**
+   * RFC 6749 §4.1.1 in the order RFC 9700 §4.1 demands: client and redirect URI first (errors →
+   * page), then everything else (errors → redirect with `state` and `iss`).
+   */
+  async validate(source: unknown): Promise<AuthorizationRequest> {
+    const { params, invalid } = readAuthorizationParams(source);
+    const page = (description: string, detail: string) =>
+      new AuthorizePageError('Invalid authorization request', description, detail);
+
+    if (invalid.has('client_id')) throw page(invalid.get('client_id')!, 'bad client_id');
+    if (!params.client_id) throw page('The request has no client_id.', 'no client_id');
+    const client = params.client_id.length <= 128 ? await this.clients.findById(params.client_id) : null;
+    if (!client || client.status !== 'active')
+      throw page(
+        'The application is unknown or disabled.',
+        `unknown client ${params.client_id.slice(0, 128)}`,
+      );
+
+    if (invalid.has('redirect_uri')) throw page(invalid.get('redirect_uri')!, 'bad redirect_uri');
+    let redirectUri = params.redirect_uri;
+    const explicit = redirectUri !== undefined;
+    if (redirectUri === undefined) {
+      // RFC 6749 §3.1.2.3: may be omitted only when exactly one is registered.
+      if (client.redirectUris.length !== 1)
+        throw page('The request has no redirect_uri.', 'redirect_uri missing, several registered');
+      redirectUri = client.redirectUris[0];
+    } else if (!redirectUriMatches(client.redirectUris, redirectUri)) {
+      throw page(
+        'The redirect_uri is not registered for this application.',
+        `redirect_uri mismatch for ${client.clientId}`,
+      );
+    }
+
+    const state = invalid.has('state') ? undefined : params.state;
+    const fail = (error: string, description: string) =>
+      new AuthorizeRedirectError(error, description, { redirectUri: redirectUri, state });
+    const [firstInvalid] = invalid.values();
+    if (firstInvalid) throw fail('invalid_request', firstInvalid);
+    if (!params.response_type) throw fail('invalid_request', 'response_type is required');
+    if (params.response_type !== 'code')
+      throw fail('unsupported_response_type', 'Only response_type=code is supported');
+    if (!client.grantTypes.includes('authorization_code'))
+      throw fail('unauthorized_client', 'This client may not use the authorization_code grant');
+    if (params.response_mode !== undefined && params.response_mode !== 'query')
+      throw fail('invalid_request', 'Only response_mode=query is supported');
+
+    // RFC 7636, RFC 9700 §2.1.1: PKCE with S256 for every client.
+    const pkce = challengeProblem(params.code_challenge, params.code_challenge_method, true);
+    if (pkce) throw fail('invalid_request', pkce);
+
+    const requested = params.scope === undefined ? undefined : parseScope(params.scope);
+    if (params.scope !== undefined && !requested)
+      throw fail('invalid_scope', 'The scope parameter is malformed');
+    const chosen = clientRequestedScopes(requested, await this.clients.allowedScopes(client));
+    if ('outside' in chosen)
+      throw fail('invalid_scope', `Scope not allowed for this client: ${chosen.outside.join(' ')}`);
+    if (chosen.scopes.length === 0) throw fail('invalid_scope', 'This client has no scopes it may request');
+
+    const prompt = new Set((params.prompt ?? '').split(' ').filter(Boolean));
+    if ([...prompt].some((p) => !PROMPTS.has(p)))
+      throw fail('invalid_request', 'prompt must be none, login, consent or select_account');
+    if (prompt.has('none') && prompt.size > 1)
+      throw fail('invalid_request', 'prompt=none cannot be combined with other values');
+    if (params.nonce !== undefined && params.nonce.length > 512)
+      throw fail('invalid_request', 'nonce is too long');
+
+    return {
+      client,
+      redirectUri,
+      redirectUriExplicit: explicit,
+      state,
+      scopes: chosen.scopes,
+      codeChallenge: params.code_challenge!,
+      codeChallengeMethod: 'S256',
+      nonce: params.nonce,
+      prompt,
+      loginHint: params.login_hint?.slice(0, 64),
+      params,
+    };
+  }
+
+  /** The scopes the user has approved for the client, if any. */
+  async consentedScopes(userId: string, clientId: string): Promise<string[] | undefined> {
+    const [row] = (await this.dataSource.query(
+      'SELECT scopes FROM consents WHERE user_id = $1 AND client_id = $2',
+      [userId, clientId],
+    )) as { scopes: string[] }[];
+    return row?.scopes;
+  }
+
+  /** Remembers the approval: the union with earlier approvals of the same client. */
+  async rememberConsent(user: UserEntity, req: AuthorizationRequest, scopes: string[], meta: RequestMeta) {
+    await this.dataSource.query(
+      `INSERT INTO consents (user_id, client_id, scopes, granted_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (user_id, client_id) DO UPDATE
+         SET scopes = ARRAY(SELECT DISTINCT s FROM unnest(consents.scopes || EXCLUDED.scopes) s ORDER BY s),
+             granted_at = now()`,
+      [user.id, req.client.clientId, scopes],
+    );
+    return this.event('consent.granted', 'success', user, req, meta, { scope: formatScope(scopes) });
+  }
+
+  /**
+   * Issues a code (RFC 6749 §4.1.2): 256-bit random, stored only as its keyed hash, with its
+   * `code.issued` event (and any others, e.g. the consent).
+   */
+  async issueCode(
+    user: UserEntity,
+    authTime: number,
+    req: AuthorizationRequest,
+    scopes: string[],
+    meta: RequestMeta,
+    events: AuditEventInput[] = [],
+  ): Promise<string> {
+    const code = randomSecret(32);
+    const grantId = randomUUID();
+    const now = this.clock.now();
+    const row: AuthorizationCodeEntity = {
+      codeHash: keyedHash(this.pepper, code),
+      grantId,
+      clientId: req.client.clientId,
+      userId: user.id,
+      redirectUri: req.redirectUri,
+      redirectUriExplicit: req.redirectUriExplicit,
+      scopes,
+      codeChallenge: req.codeChallenge,
+      codeChallengeMethod: req.codeChallengeMethod,
+      nonce: req.nonce ?? null,
+      authTime: new Date(authTime * 1000),
+      expiresAt: new Date(now + CODE_TTL_SECONDS * 1000),
+      usedAt: null,
+      replayedAt: null,
+    };
+    await this.dataSource.getRepository(AuthorizationCodeEntity).insert(row);
+    // Committed before the code is handed out (SPEC §6).
+    await this.audit.commit([
+      ...events,
+      this.event('code.issued', 'success', user, req, meta, {
+        grant_id: grantId,
+        scope: formatScope(scopes),
+        redirect_uri: req.redirectUri,
+        code_challenge_method: req.codeChallengeMethod,
+        expires_in: CODE_TTL_SECONDS,
+      }),
+    ]);
+    return code;
+  }
+
+  event(
+    type: string,
+    outcome: AuditOutcome,
+    user: UserEntity | null,
+    req: AuthorizationRequest,
+    meta: RequestMeta,
+    details: Record<string, unknown>,
+  ): AuditEventInput {
+    return {
+      type,
+      outcome,
+      actor: user?.id ?? null,
+      subject: user?.id ?? null,
+      clientId: req.client.clientId,
+      details,
+      meta,
+    };
+  }
+}
