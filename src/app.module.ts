@@ -14,6 +14,7 @@ import type { DatabaseConnection } from './database/data-source.options';
 import { DatabaseModule } from './database/database.module';
 import { SeedModule } from './database/seeds/seed.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { KeysModule } from './keys/keys.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { ScopesModule } from './scopes/scopes.module';
@@ -36,6 +37,7 @@ export class AppModule {
         DatabaseModule.forRoot(database),
         CommonModule,
         HealthModule,
+        MetricsModule,
         AuditModule,
         KeysModule,
         ScopesModule,

@@ -9,6 +9,7 @@ import { REQUEST_ID_HEADER, requestIdFor } from './common/request-id';
 import type { AppConfig } from './config/env';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { probeDatabase } from './database/probe';
+import { MetricsService } from './metrics/metrics.service';
 import { setupSwagger } from './swagger';
 
 export interface RunningApp {
@@ -67,6 +68,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
+  });
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', async (req, reply) => {
+    metrics.observe(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime);
   });
   await app.register(helmet, {
     frameguard: { action: 'deny' },

@@ -76,3 +76,25 @@ describe('health and request ids', () => {
     expect(doc.info.title).toBe('Scopegate');
   });
 });
+
+describe('GET /metrics', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app?.stop());
+
+  it('serves Prometheus metrics with request latency by route template', async () => {
+    await fetch(`${app.url}/health/live`);
+    await fetch(`${app.url}/.well-known/jwks.json`);
+    const res = await fetch(`${app.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toContain('scopegate_process_cpu_user_seconds_total');
+    expect(text).toMatch(
+      /scopegate_http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="200"\} [1-9]/,
+    );
+    expect(text).toContain('scopegate_revoked_tokens_in_memory 0');
+  });
+});

@@ -77,6 +77,7 @@ function documentedScopes(op: OperationObject): string[] | null {
 /** The scopes a route must require according to SPEC, or null for the public ones. */
 function expectedScopes(method: string, path: string): string[] | null {
   if (path === '/oauth/token' || path.startsWith('/.well-known/') || path.startsWith('/health/')) return null;
+  if (path === '/metrics') return null; // for the monitoring network, like /health
   // The authorization endpoint and its forms, and the simple login, authenticate by their own means.
   if (path === '/oauth/authorize' || path === '/auth') return null;
   // Revocation and introspection authenticate the client themselves (RFC 7009 §2.1, RFC 7662 §2.1).
@@ -236,6 +237,7 @@ describe('OpenAPI document and Swagger UI', () => {
           "GET /customers/{id} → customers:read",
           "GET /health/live → public",
           "GET /health/ready → public",
+          "GET /metrics → public",
           "GET /oauth/authorize → public",
           "GET /oauth/userinfo → openid",
           "PATCH /admin/clients/{clientId} → admin",
