@@ -40,10 +40,12 @@ export async function setupSwagger(app: INestApplication, config: AppConfig): Pr
       'oauth2',
     )
     .build();
-  const document = SwaggerModule.createDocument(app, doc);
-  await describeClaimCategories(document, app.get(ScopesService));
-  SwaggerModule.setup('docs', app, document, {
+  const base = SwaggerModule.createDocument(app, doc);
+  const scopesService = app.get(ScopesService);
+  SwaggerModule.setup('docs', app, base, {
     jsonDocumentUrl: 'docs-json',
+    // The scope catalog is data: scopes added after start-up appear in *Authorize* and in the field notes.
+    patchDocumentOnRequest: (_req, _res, document) => withCurrentCatalog(document, scopesService),
     customSiteTitle: 'Scopegate API',
     swaggerOptions: {
       persistAuthorization: false,
@@ -53,6 +55,18 @@ export async function setupSwagger(app: INestApplication, config: AppConfig): Pr
       initOAuth: { usePkceWithAuthorizationCodeGrant: true },
     },
   });
+}
+
+async function withCurrentCatalog(base: OpenAPIObject, scopes: ScopesService): Promise<OpenAPIObject> {
+  const document = structuredClone(base);
+  const catalog = await scopes.catalog();
+  const descriptions = Object.fromEntries([...catalog.scopes.values()].map((s) => [s.name, s.description]));
+  const oauth2 = document.components?.securitySchemes?.oauth2 as {
+    flows?: Record<string, { scopes: object }>;
+  };
+  for (const flow of Object.values(oauth2?.flows ?? {})) flow.scopes = descriptions;
+  await describeClaimCategories(document, scopes);
+  return document;
 }
 
 /** Each field marked with a claim category says in the docs which scope makes it visible. */

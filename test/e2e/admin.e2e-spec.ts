@@ -188,6 +188,13 @@ describe('admin API (scope admin)', () => {
         body: { client_name: 'auditor app', role: 'auditor' },
       });
       const token = await accessToken(app, c.body.client_id, c.body.client_secret);
+      const docs = (await (await fetch(`${app.url}/docs-json`)).json()) as any;
+      expect(docs.components.securitySchemes.oauth2.flows.clientCredentials.scopes).toHaveProperty(
+        'customers:banking-read',
+      );
+      expect(docs.components.schemas.CustomerDto.properties.iban.description).toContain(
+        'customers:banking-read',
+      );
       const customer = await api(app, '/customers?limit=1', token);
       expect(Object.keys(customer.body.data[0]).sort()).toEqual([
         'balance',
