@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
+import { refuseNul } from './common/nul-guard';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/request-id';
 import type { AppConfig } from './config/env';
 import { EmbeddedPostgres } from './database/embedded-postgres';
@@ -69,6 +70,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
   });
+  fastify.addHook('preValidation', refuseNul);
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', async (req, reply) => {
     metrics.observe(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime);

@@ -232,6 +232,11 @@ export class ClientsService {
     reason = 'all tokens of the client revoked by an administrator',
   ): Promise<number> {
     await this.get(clientId);
+    // Refresh tokens first, so that no family can mint a new access token after the sweep below.
+    await this.clients.query(
+      `UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2 WHERE client_id = $1 AND revoked_at IS NULL`,
+      [clientId, reason.slice(0, 200)],
+    );
     const jtis = await this.revocations.revoke(
       { clientId },
       reason,

@@ -24,7 +24,9 @@ export function dataSourceOptions(conn: DatabaseConnection): DataSourceOptions {
     migrationsRun: conn.migrationsRun,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error'],
+    // Query errors surface through the exception filter and the pino logger; TypeORM's own logger
+    // would print failing SQL with its parameters, outside log levels and redaction.
+    logging: false,
     extra: {
       max: conn.poolSize,
       application_name: 'scopegate',

@@ -64,11 +64,13 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
       await client.connect();
       for (const channel of this.handlers.keys()) await client.query(`LISTEN ${quoteIdent(channel)}`);
       this.client = client;
-      this._connected = true;
+      // Only once the catch-up has run is state derived from notifications current again: until then
+      // subscribers keep treating themselves as disconnected (e.g. revocation asks the database).
       if (!first) {
         for (const h of this.reconnectHandlers) await h();
         this.logger.log('notification connection restored; state reloaded');
       }
+      this._connected = true;
     } catch (err) {
       await client.end().catch(() => undefined);
       if (first) throw err;

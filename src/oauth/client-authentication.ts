@@ -3,6 +3,7 @@ import { AuditService, type AuditEventInput } from '../audit/audit.service';
 import type { ClientEntity, TokenEndpointAuthMethod } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
 import type { RequestMeta } from '../common/request-meta';
+import { containsNul } from '../common/nul-guard';
 import { InvalidClientError, InvalidRequestError } from './errors/oauth.errors';
 
 /**
@@ -35,12 +36,15 @@ export function parseBasic(header: string | undefined): { clientId: string; secr
   const decoded = Buffer.from(m[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) throw new InvalidClientError('Malformed HTTP Basic credentials', 'no colon');
+  let creds: { clientId: string; secret: string };
   try {
     const unescape = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
-    return { clientId: unescape(decoded.slice(0, colon)), secret: unescape(decoded.slice(colon + 1)) };
+    creds = { clientId: unescape(decoded.slice(0, colon)), secret: unescape(decoded.slice(colon + 1)) };
   } catch {
     throw new InvalidClientError('Malformed HTTP Basic credentials', 'bad percent-encoding');
   }
+  if (containsNul(creds)) throw new InvalidClientError('Malformed HTTP Basic credentials', 'NUL character');
+  return creds;
 }
 
 /** Which credentials the request carries; more than one method is an error (RFC 6749 §2.3). */

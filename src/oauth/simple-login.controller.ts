@@ -38,7 +38,9 @@ function rawBasic(header: string | undefined): { id: string; secret: string } | 
   if (!m) return undefined;
   const decoded = Buffer.from(m[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  return colon < 0 ? undefined : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  // A NUL cannot be in a stored username or client id; treat such a header as malformed.
+  if (colon < 0 || decoded.includes('\u0000')) return undefined;
+  return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
 /**

@@ -58,6 +58,10 @@ describe('refresh_token grant: rotation, reuse detection, lifetimes (RFC 6749 §
     expect(narrow).toMatchObject({ status: 200, body: { scope: 'customers:read' } });
     const wide = await refresh(narrow.body.refresh_token, { scope: 'customers:read customers:address' });
     expect(wide).toMatchObject({ status: 400, body: { error: 'invalid_scope' } });
+    // The refused request did not use the token up (RFC 6749 §5.2): it still refreshes, no reuse alarm.
+    const again = await refresh(narrow.body.refresh_token);
+    expect(again.status).toBe(200);
+    expect((await customer(again.body.access_token)).status).toBe(200);
   });
 
   it('reuse of a rotated token revokes the whole family: refresh and access tokens', async () => {

@@ -13,6 +13,9 @@ export const AUTHORIZATION_PARAMS = [
   'prompt',
   'response_mode',
   'login_hint',
+  'max_age',
+  'request',
+  'request_uri',
 ] as const;
 
 const MAX_LENGTH = 2048;
@@ -30,6 +33,8 @@ export interface AuthorizationRequest {
   codeChallengeMethod: 'S256';
   nonce?: string;
   prompt: Set<string>;
+  /** OIDC Core §3.1.2.1: seconds since the sign-in after which the user must sign in again. */
+  maxAge?: number;
   loginHint?: string;
   /** The original parameters, re-sent (and re-validated) by the forms. */
   params: Record<string, string>;

@@ -74,8 +74,15 @@ export class AuthorizeController {
     await this.guard(reply, async () => {
       const authReq = await this.authorize.validate(req.query);
       const session = this.session(req);
+      // OIDC Core §3.1.2.1 max_age: a sign-in older than that must be repeated.
+      const tooOld =
+        authReq.maxAge !== undefined &&
+        session?.at !== undefined &&
+        this.clock.nowSeconds() - session.at > authReq.maxAge;
       const user =
-        session?.uid && !authReq.prompt.has('login') ? await this.activeUser(session.uid, session.at) : null;
+        session?.uid && !authReq.prompt.has('login') && !tooOld
+          ? await this.activeUser(session.uid, session.at)
+          : null;
       if (!user || !session?.at) {
         if (authReq.prompt.has('none')) {
           throw new AuthorizeRedirectError('login_required', 'The user is not signed in', authReq);
@@ -184,7 +191,13 @@ export class AuthorizeController {
       );
     }
     const consented = await this.authorize.consentedScopes(user.id, authReq.client.clientId);
-    if (!authReq.prompt.has('consent') && consentCovers(consented, scopes)) {
+    // RFC 8252 §8.6 / RFC 9700 §4.1: a public client's identity rests on its redirect URI. When that
+    // URI matched only through the loopback-port allowance (any port), any local app could be asking:
+    // the user is asked again rather than a remembered consent being replayed silently.
+    const identityAssured =
+      authReq.client.tokenEndpointAuthMethod !== 'none' ||
+      authReq.client.redirectUris.includes(authReq.redirectUri);
+    if (!authReq.prompt.has('consent') && identityAssured && consentCovers(consented, scopes)) {
       const code = await this.authorize.issueCode(user, authTime, authReq, scopes, meta);
       return this.redirect(reply, authReq, { code });
     }

@@ -111,6 +111,17 @@ export class AuthorizeService {
       throw fail('invalid_request', 'prompt=none cannot be combined with other values');
     if (params.nonce !== undefined && params.nonce.length > 512)
       throw fail('invalid_request', 'nonce is too long');
+    // OIDC Core §6: request objects are not supported, and say so instead of being ignored.
+    if (params.request !== undefined)
+      throw fail('request_not_supported', 'Request objects are not supported');
+    if (params.request_uri !== undefined)
+      throw fail('request_uri_not_supported', 'request_uri is not supported');
+    let maxAge: number | undefined;
+    if (params.max_age !== undefined) {
+      if (!/^\d{1,9}$/.test(params.max_age))
+        throw fail('invalid_request', 'max_age must be a number of seconds');
+      maxAge = Number(params.max_age);
+    }
 
     return {
       client,
@@ -122,6 +133,7 @@ export class AuthorizeService {
       codeChallengeMethod: 'S256',
       nonce: params.nonce,
       prompt,
+      maxAge,
       loginHint: params.login_hint?.slice(0, 64),
       params,
     };

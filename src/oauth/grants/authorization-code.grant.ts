@@ -7,6 +7,7 @@ import { Clock } from '../../common/clock';
 import { keyedHash } from '../../common/crypto';
 import type { AppConfig } from '../../config/env';
 import { formatScope } from '../../scopes/scope-syntax';
+import { ClientsService } from '../../clients/clients.service';
 import { UsersService } from '../../users/users.service';
 import { AuthorizationCodeEntity } from '../authorize/authorization-code.entity';
 import { verifyPkce } from '../authorize/pkce';
@@ -30,6 +31,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersService,
+    private readonly clients: ClientsService,
     private readonly refreshTokens: RefreshTokensService,
     private readonly issuer: UserTokenIssuer,
     private readonly audit: AuditService,
@@ -72,20 +74,27 @@ export class AuthorizationCodeGrant implements GrantHandler {
 
     const user = await this.users.findById(row.userId);
     if (!user || user.status !== 'active') throw new InvalidGrantError(INVALID, 'user disabled or deleted');
+    // Rights withdrawn since the consent (the code lives 60 s) are not handed out: the same
+    // intersection with the user's and client's current scopes as on refresh.
+    const userScopes = await this.users.scopesOf(user);
+    const clientScopes = await this.clients.allowedScopes(client);
+    const scopes = row.scopes.filter((s) => userScopes.has(s) && clientScopes.has(s)).sort();
+    if (scopes.length === 0)
+      throw new InvalidGrantError(INVALID, 'none of the approved scopes is still allowed');
 
     const refresh = client.grantTypes.includes('refresh_token')
       ? await this.refreshTokens.issue({
           familyId: row.grantId,
           clientId: client.clientId,
           userId: user.id,
-          scopes: row.scopes,
+          scopes,
           authTime: row.authTime,
         })
       : undefined;
     const response = await this.issuer.issue({
       client,
       user,
-      scopes: row.scopes,
+      scopes,
       grantType: this.grantType,
       grantId: row.grantId,
       authTime: row.authTime,
@@ -100,7 +109,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
           actor: client.clientId,
           clientId: client.clientId,
           subject: user.id,
-          details: { grant_id: row.grantId, scope: formatScope(row.scopes), refresh_token_issued: !!refresh },
+          details: { grant_id: row.grantId, scope: formatScope(scopes), refresh_token_issued: !!refresh },
           meta,
         },
       ],

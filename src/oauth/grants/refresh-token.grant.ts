@@ -33,6 +33,13 @@ export class RefreshTokenGrant implements GrantHandler {
       requested = parseScope(params.scope);
       if (!requested) throw new InvalidScopeError('The scope parameter is malformed');
     }
+    // Refusals that depend only on the request are decided before the token is used: an error
+    // response must leave the grant intact (RFC 6749 §5.2), and a retry must not look like reuse.
+    const live = await this.refreshTokens.peek(params.refresh_token, client.clientId);
+    if (live && requested) {
+      const outside = requested.filter((s) => !live.scopes.includes(s));
+      if (outside.length) throw new InvalidScopeError(`Scope not originally granted: ${outside.join(' ')}`);
+    }
     const result = await this.refreshTokens.rotate(params.refresh_token, client.clientId);
     if (!result.ok) {
       if (result.reason === 'reused') {

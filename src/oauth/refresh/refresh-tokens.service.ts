@@ -93,6 +93,20 @@ export class RefreshTokensService implements RefreshTokenLifecycle {
     return { token, hash: row.tokenHash };
   }
 
+  /** The family of a live, unused token of this client, without using it (for checks before rotating). */
+  async peek(
+    token: string,
+    clientId: string,
+  ): Promise<{ familyId: string; userId: string; scopes: string[] } | undefined> {
+    const [row] = (await this.dataSource.query(
+      `SELECT family_id, user_id, scopes FROM refresh_tokens
+        WHERE token_hash = $1 AND client_id = $2 AND used_at IS NULL AND revoked_at IS NULL
+          AND expires_at > $3 AND family_expires_at > $3`,
+      [this.hash(token), clientId, new Date(this.clock.now())],
+    )) as { family_id: string; user_id: string; scopes: string[] }[];
+    return row ? { familyId: row.family_id, userId: row.user_id, scopes: row.scopes } : undefined;
+  }
+
   /**
    * Uses a refresh token: marks it used and issues its successor atomically. Only the transaction's
    * manager is used inside the transaction (the embedded database has one session: another pooled
