@@ -30,5 +30,5 @@ export function withoutSecrets<T>(value: T): T {
         .map(([k, v]) => [k, withoutSecrets(v)]),
     ) as T;
   }
-  return typeof value === 'string' ? (value.replace(/\u0000/g, '') as T) : value;
+  return typeof value === 'string' ? (value.split('\u0000').join('') as T) : value;
 }
