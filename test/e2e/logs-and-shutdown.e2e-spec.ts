@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/app';
+import { freePort, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { codeFlowTokens } from '../support/delegation';
 import { ADMIN_ID, ADMIN_SECRET, basic } from '../support/oauth';
 import { spawnServer, waitForOk, type Spawned } from '../support/process';
 
@@ -71,11 +72,57 @@ describe('the running server: secrets stay out of logs; SIGTERM finishes in-flig
       }),
     });
 
+    // A person: a user created by the admin signs in (code + PKCE), refreshes, and uses POST /auth.
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const userPassword = 'Correct-Horse-Battery-Staple-9';
+    const user = await fetch(`${base}/admin/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        username: 'logscan',
+        password: userPassword,
+        name: 'Log Scan',
+        email: 'log@example.com',
+        roles: ['manager'],
+      }),
+    });
+    expect(user.status).toBe(201);
+    const flow = await codeFlowTokens({ url: base } as TestApp, {
+      clientId: 'demo-spa',
+      scope: 'openid customers:read',
+      username: 'logscan',
+      password: userPassword,
+      nonce: 'n-0S6_WzA2Mj',
+    });
+    expect(flow.status).toBe(200);
+    const refreshed = (await (
+      await fetch(`${base}/oauth/token`, {
+        method: 'POST',
+        headers: form,
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: flow.body.refresh_token,
+          client_id: 'demo-spa',
+        }),
+      })
+    ).json()) as Record<string, string>;
+    expect(refreshed.access_token).toBeTruthy();
+    const userBasic = (pw: string) => `Basic ${Buffer.from(`logscan:${pw}`).toString('base64')}`;
+    const viaAuth = await fetch(`${base}/auth`, {
+      method: 'POST',
+      headers: { authorization: userBasic(userPassword) },
+    });
+    expect(viaAuth.status).toBe(200);
+    await fetch(`${base}/auth`, {
+      method: 'POST',
+      headers: { authorization: userBasic('wrong-user-password-1') },
+    });
+
     const logs = server.stdout() + server.stderr();
     expect(logs).toContain('request completed');
-    // The demo banner prints the demo secrets once at first start, by design (SPEC §1); nothing else may.
-    const afterBanner = logs.slice(logs.lastIndexOf('/customers/') + 1);
-    for (const secret of [
+    // The demo banner prints the demo credentials once at first start, by design (SPEC §1); none of the
+    // values below is in it, and none may appear anywhere in the output.
+    const secrets = [
       ADMIN_SECRET,
       admin,
       access,
@@ -84,8 +131,20 @@ describe('the running server: secrets stay out of logs; SIGTERM finishes in-flig
       'wrong-secret-value-123',
       'wrong-api-key-value-456',
       'posted-secret-789',
-    ]) {
-      expect(afterBanner.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
+      userPassword,
+      'wrong-user-password-1',
+      flow.code,
+      flow.verifier,
+      flow.body.access_token,
+      flow.body.refresh_token,
+      flow.body.id_token,
+      refreshed.access_token,
+      refreshed.refresh_token,
+      viaAuth.headers.get('authorization')!.replace(/^Bearer /, ''),
+    ];
+    for (const secret of secrets) {
+      expect(secret, 'every flow above produced its value').toBeTruthy();
+      expect(logs.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
     }
     expect(logs).not.toMatch(/authorization":"(Basic|Bearer) /i);
   });
