@@ -1,14 +1,17 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity('audit_events')
+@Index('audit_events_jti_type', ['jti', 'type'], { where: 'jti IS NOT NULL' })
 export class AuditEventEntity {
   /** Gapless, assigned under the chain lock, so that a deleted row shows as a gap. */
   @PrimaryColumn({ type: 'bigint', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
   id: number;
 
+  @Index('audit_events_occurred_at')
   @Column({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt: Date;
 
+  @Index('audit_events_type')
   @Column({ type: 'varchar', length: 64 })
   type: string;
 
@@ -18,15 +21,19 @@ export class AuditEventEntity {
   @Column({ type: 'varchar', length: 256, nullable: true })
   actor: string | null;
 
+  @Index('audit_events_subject')
   @Column({ type: 'varchar', length: 256, nullable: true })
   subject: string | null;
 
+  @Index('audit_events_client_id')
   @Column({ name: 'client_id', type: 'varchar', length: 128, nullable: true })
   clientId: string | null;
 
+  @Index('audit_events_jti')
   @Column({ type: 'varchar', length: 64, nullable: true })
   jti: string | null;
 
+  @Index('audit_events_request_id')
   @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })
   requestId: string | null;
 
@@ -36,7 +43,7 @@ export class AuditEventEntity {
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
   userAgent: string | null;
 
-  @Column({ type: 'jsonb' })
+  @Column({ type: 'jsonb', default: () => "'{}'" })
   details: Record<string, unknown>;
 
   @Column({ name: 'prev_hash', type: 'char', length: 64 })

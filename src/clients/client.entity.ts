@@ -1,10 +1,28 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  Index,
+  PrimaryColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { RoleEntity } from '../scopes/role.entity';
 
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 export type ClientStatus = 'active' | 'disabled';
 
 /** An OAuth client (RFC 7591 metadata plus Scopegate's role, API key and TTL extensions). */
 @Entity('clients')
+@Check(
+  'clients_token_endpoint_auth_method_check',
+  `token_endpoint_auth_method IN ('client_secret_basic', 'client_secret_post', 'none')`,
+)
+@Check('clients_access_token_ttl_check', 'access_token_ttl BETWEEN 60 AND 3600')
+@Check('clients_status_check', `status IN ('active', 'disabled')`)
+// POST /auth finds a client by its API key alone.
+@Index('clients_api_key_hash', ['apiKeyHash'], { where: 'api_key_hash IS NOT NULL' })
 export class ClientEntity {
   @PrimaryColumn({ name: 'client_id', type: 'varchar', length: 128 })
   clientId: string;
@@ -26,6 +44,7 @@ export class ClientEntity {
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
 
   @Column({ type: 'varchar', length: 64, nullable: true })
+  @ForeignKey(() => RoleEntity, { name: 'clients_role_fkey', onDelete: 'RESTRICT' })
   role: string | null;
 
   @Column({ name: 'require_api_key', type: 'boolean', default: false })
@@ -55,7 +74,7 @@ export class ClientEntity {
   @Column({ name: 'api_key_hash', type: 'bytea', nullable: true })
   apiKeyHash: Buffer | null;
 
-  @Column({ name: 'client_id_issued_at', type: 'timestamptz' })
+  @Column({ name: 'client_id_issued_at', type: 'timestamptz', default: () => 'now()' })
   clientIdIssuedAt: Date;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -1,8 +1,11 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type KeyStatus = 'next' | 'active' | 'retired';
 
 @Entity('signing_keys')
+@Check('signing_keys_status_check', `status IN ('next', 'active', 'retired')`)
+// At most one active key per algorithm.
+@Index('signing_keys_one_active_per_alg', ['alg'], { unique: true, where: `status = 'active'` })
 export class SigningKeyEntity {
   /** RFC 7638 JWK thumbprint of the public key. */
   @PrimaryColumn({ type: 'varchar', length: 64 })

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, ForeignKey, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { ClaimCategoryEntity } from '../claims/claim-category.entity';
 
 /** A scope grants an operation (e.g. `customers:write`) or a claim category (e.g. `customers:banking`). */
 @Entity('scopes')
@@ -11,6 +12,7 @@ export class ScopeEntity {
 
   /** The claim category this scope makes visible, if any. */
   @Column({ name: 'claim_category', type: 'varchar', length: 64, nullable: true })
+  @ForeignKey(() => ClaimCategoryEntity, { name: 'scopes_claim_category_fkey', onDelete: 'RESTRICT' })
   claimCategory: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -1,7 +1,9 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** The record of every issued access token (SPEC §3): revocation, introspection and usage build on it. */
 @Entity('tokens')
+@Index('tokens_client_id', ['clientId', 'issuedAt'])
+@Index('tokens_revoked_live', ['expiresAt'], { where: 'revoked_at IS NOT NULL' })
 export class TokenEntity {
   @PrimaryColumn({ type: 'uuid' })
   jti: string;
@@ -27,6 +29,7 @@ export class TokenEntity {
   @Column({ name: 'issued_at', type: 'timestamptz' })
   issuedAt: Date;
 
+  @Index('tokens_expires_at')
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
 
@@ -37,6 +40,7 @@ export class TokenEntity {
   revokedReason: string | null;
 
   /** The grant (authorization code / refresh-token family) it belongs to; revoking the grant revokes it. */
+  @Index('tokens_grant_id', { where: 'grant_id IS NOT NULL' })
   @Column({ name: 'grant_id', type: 'uuid', nullable: true })
   grantId: string | null;
 

@@ -1,9 +1,12 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export type UserStatus = 'active' | 'disabled';
 
 /** A person who signs in at the authorization endpoint or at `POST /auth`. */
 @Entity('users')
+@Check('users_status_check', `status IN ('active', 'disabled')`)
+// A unique index on lower(username), created by the migration; TypeORM cannot express it.
+@Index('users_username_ci', { synchronize: false })
 export class UserEntity {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
@@ -29,7 +32,7 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 16, default: 'active' })
   status: UserStatus;
 
-  @Column({ name: 'password_changed_at', type: 'timestamptz' })
+  @Column({ name: 'password_changed_at', type: 'timestamptz', default: () => 'now()' })
   passwordChangedAt: Date;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

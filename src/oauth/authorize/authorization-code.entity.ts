@@ -1,4 +1,6 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { ClientEntity } from '../../clients/client.entity';
+import { UserEntity } from '../../users/user.entity';
 
 /**
  * RFC 6749 §4.1.2 authorization code, stored only as its keyed hash. Single use (`used_at`), 60 s,
@@ -14,9 +16,11 @@ export class AuthorizationCodeEntity {
   grantId: string;
 
   @Column({ name: 'client_id', type: 'varchar', length: 128 })
+  @ForeignKey(() => ClientEntity, { name: 'authorization_codes_client_id_fkey', onDelete: 'CASCADE' })
   clientId: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
+  @ForeignKey(() => UserEntity, { name: 'authorization_codes_user_id_fkey', onDelete: 'CASCADE' })
   userId: string;
 
   @Column({ name: 'redirect_uri', type: 'text' })
@@ -41,6 +45,7 @@ export class AuthorizationCodeEntity {
   @Column({ name: 'auth_time', type: 'timestamptz' })
   authTime: Date;
 
+  @Index('authorization_codes_expires')
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
 
@@ -49,4 +54,8 @@ export class AuthorizationCodeEntity {
 
   @Column({ name: 'replayed_at', type: 'timestamptz', nullable: true })
   replayedAt: Date | null;
+
+  /** Set by the database on insert. */
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt?: Date;
 }

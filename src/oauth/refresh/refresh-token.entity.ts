@@ -1,4 +1,6 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { ClientEntity } from '../../clients/client.entity';
+import { UserEntity } from '../../users/user.entity';
 
 /**
  * An opaque refresh token (SPEC §3), stored only as its keyed hash. Every use rotates it: the old row
@@ -10,13 +12,16 @@ export class RefreshTokenEntity {
   tokenHash: Buffer;
 
   /** The grant: the authorization code's grant id, also `tokens.grant_id` of its access tokens. */
+  @Index('refresh_tokens_family')
   @Column({ name: 'family_id', type: 'uuid' })
   familyId: string;
 
   @Column({ name: 'client_id', type: 'varchar', length: 128 })
+  @ForeignKey(() => ClientEntity, { name: 'refresh_tokens_client_id_fkey', onDelete: 'CASCADE' })
   clientId: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
+  @ForeignKey(() => UserEntity, { name: 'refresh_tokens_user_id_fkey', onDelete: 'CASCADE' })
   userId: string;
 
   @Column({ type: 'text', array: true })
