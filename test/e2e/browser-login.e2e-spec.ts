@@ -1,22 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoCustomerId } from '../../src/database/seeds/demo-customers';
 import { startTestApp, type TestApp } from '../support/app';
+import { launchChromium } from '../support/chromium';
 import { createUser, pkcePair } from '../support/delegation';
 import { ADMIN_ENV, adminToken, api, seedDemo } from '../support/oauth';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** The "local callback" of a native or single-page app: records the query it was redirected with. */
 function callbackServer(): Promise<{ server: Server; url: string; hits: URLSearchParams[] }> {
@@ -61,7 +51,7 @@ describe('login and consent in a real headless Chromium', () => {
     });
     clientId = client.body.client_id;
     await createUser(app, admin, { username: 'erin', password, roles: ['manager'], name: 'Erin' });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    browser = await launchChromium();
   }, 90_000);
   afterAll(async () => {
     await browser?.close();

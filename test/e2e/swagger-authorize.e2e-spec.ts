@@ -1,7 +1,8 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoCustomerId } from '../../src/database/seeds/demo-customers';
 import { startTestApp, type TestApp } from '../support/app';
+import { launchChromium } from '../support/chromium';
 import { createUser } from '../support/delegation';
 import { ADMIN_ENV, adminToken } from '../support/oauth';
 
@@ -14,19 +15,7 @@ describe('Swagger UI: Authorize with the authorizationCode flow (PKCE) as a pers
     // The demo seed at start-up registers demo-spa with ISSUER/docs/oauth2-redirect.html.
     app = await startTestApp({ ...ADMIN_ENV, SEED_DEMO: 'true' });
     await createUser(app, await adminToken(app), { username: 'swagger-user', password, roles: ['manager'] });
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 90_000);
   afterAll(async () => {
     await browser?.close();

@@ -2,12 +2,12 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IS_PUBLIC, REQUIRED_SCOPES } from '../../src/auth/auth.decorators';
 import { demoCustomerId, demoCustomers } from '../../src/database/seeds/demo-customers';
 import { startTestApp, type TestApp } from '../support/app';
+import { launchChromium } from '../support/chromium';
 import { accessToken, ADMIN_ENV, adminToken, api } from '../support/oauth';
 
 /** The scopes SPEC §5 defines; Swagger's Authorize dialog must offer every one of them. */
@@ -305,29 +305,10 @@ describe('OpenAPI document and Swagger UI', () => {
     afterAll(() => browser?.close());
 
     it('authorizes with the demo manager and shows a customer without banking fields', async () => {
-      const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-      if (!existsSync(executablePath)) {
-        throw new Error(
-          `Chromium not found at ${executablePath}: install it (apt-get install chromium) or set CHROMIUM_PATH`,
-        );
-      }
       const secret = await demoManagerSecret();
       const customer = demoCustomers(1)[0];
 
-      browser = await chromium.launch({
-        executablePath,
-        headless: true,
-        timeout: 30_000,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
       page.setDefaultTimeout(15_000);
       const problems: string[] = [];
