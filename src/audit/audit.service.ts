@@ -1,6 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { RequestMeta } from '../common/request-meta';
 import { withoutSecrets } from '../common/secret-fields';
 import { eventHash, GENESIS_HASH } from './audit-chain';
@@ -19,35 +19,12 @@ export interface AuditEventInput {
 }
 
 /**
- * Rows to insert in the same transaction as the events (e.g. the token record of `token.issued`):
- * a table name and rows keyed by column name.
+ * Rows to insert atomically with the events (e.g. the token record of `token.issued`): a table name
+ * and rows keyed by column name.
  */
-export type RowsToInsert =
-  | { table: string; rows: Record<string, unknown>[] }
-  /** Entities inserted through TypeORM (fine off the hot path). */
-  | { entity: EntityTarget<ObjectLiteral>; rows: ObjectLiteral[] };
-
-const TABLE = /^[a-z_][a-z0-9_]*$/;
-
-/**
- * One statement for any number of rows: the rows travel as one JSON parameter and PostgreSQL turns
- * them into the table's row type (json_populate_recordset). On the hot path this replaces TypeORM's
- * multi-row insert builder, whose per-parameter work grows with the batch.
- */
-async function insertRows(
-  manager: EntityManager,
-  table: string,
-  rows: Record<string, unknown>[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  if (!TABLE.test(table)) throw new Error(`bad table name ${table}`);
-  const columns = Object.keys(rows[0]);
-  if (!columns.every((c) => TABLE.test(c))) throw new Error('bad column name');
-  const list = columns.map((c) => `"${c}"`).join(', ');
-  await manager.query(
-    `INSERT INTO "${table}" (${list}) SELECT ${list} FROM json_populate_recordset(NULL::"${table}", $1::json)`,
-    [JSON.stringify(rows)],
-  );
+export interface RowsToInsert {
+  table: string;
+  rows: Record<string, unknown>[];
 }
 
 interface Pending {
@@ -58,21 +35,53 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-/** Any fixed 64-bit number: the advisory lock that serialises chain appends across instances. */
-const CHAIN_LOCK = 0x5c0_9e6a7e;
-const MAX_BATCH = 500;
+interface ChainHead {
+  id: number;
+  hash: string;
+}
+
+const NAME = /^[a-z_][a-z0-9_]*$/;
+const MAX_BATCH = 2000;
+/** Above this many unwritten events, API-call events are awaited too (backpressure, bounded memory). */
+const HIGH_WATER = 5000;
+const AUDIT_COLUMNS = [
+  'id',
+  'occurred_at',
+  'type',
+  'outcome',
+  'actor',
+  'subject',
+  'client_id',
+  'jti',
+  'request_id',
+  'ip',
+  'user_agent',
+  'details',
+  'prev_hash',
+  'hash',
+];
 
 /**
- * Appends events to the SHA-256 chain (SPEC §6). Writes are group-committed: whatever accumulates
- * while a transaction runs goes into the next one, so the chain lock is taken once per batch, not
- * per event. `record` resolves once the event is committed (security events, before the response);
- * `recordLater` does not wait (API-call events) and is flushed on shutdown.
+ * Appends events to the SHA-256 chain (SPEC §6) with group commit: whatever accumulates while a batch
+ * is written forms the next batch, and a batch is ONE statement — its events and the rows that must
+ * commit with them travel as JSON parameters (json_populate_recordset), chained in data-modifying
+ * CTEs, so it is atomic without a multi-round-trip transaction.
+ *
+ * The chain head (last id and hash) is kept in memory. Ids are gapless and the primary key: if another
+ * instance appended meanwhile, our first id collides, the statement fails as a whole, and the batch is
+ * re-chained on the fresh head — optimistic, and correct with any number of instances.
+ *
+ * `record`/`commit` resolve once committed (security events, before the response). `recordLater`
+ * (API-call events) does not wait — unless the backlog exceeds HIGH_WATER, when it returns the commit
+ * for the caller to await, so memory stays bounded under overload. Pending events are flushed on shutdown.
  */
 @Injectable()
 export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
   private queue: Pending[] = [];
+  private queued = 0;
   private draining: Promise<void> | undefined;
+  private head: ChainHead | undefined;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -82,16 +91,29 @@ export class AuditService implements BeforeApplicationShutdown {
 
   /** Events plus rows that must be committed atomically with them. */
   commit(events: AuditEventInput[], inserts: RowsToInsert[] = []): Promise<void> {
+    for (const ins of inserts) {
+      if (!NAME.test(ins.table) || (ins.rows[0] && !Object.keys(ins.rows[0]).every((c) => NAME.test(c)))) {
+        throw new Error(`bad table or column name in ${ins.table}`);
+      }
+    }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ events, inserts, at: new Date(), resolve, reject });
+      this.queued += events.length;
       this.draining ??= this.drain();
     });
   }
 
-  recordLater(event: AuditEventInput): void {
-    this.commit([event]).catch((err: unknown) =>
+  /** Fire-and-forget, except under backlog: then the returned promise should be awaited. */
+  recordLater(event: AuditEventInput): Promise<void> | undefined {
+    const done = this.commit([event]).catch((err: unknown) =>
       this.logger.error(`audit event ${event.type} lost: ${(err as Error).message}`),
     );
+    return this.queued > HIGH_WATER ? done : undefined;
+  }
+
+  /** Events waiting to be written (a metric: it should stay near zero). */
+  get pending(): number {
+    return this.queued;
   }
 
   async flush(): Promise<void> {
@@ -104,11 +126,11 @@ export class AuditService implements BeforeApplicationShutdown {
 
   private async drain(): Promise<void> {
     // No waiting for more: the first event goes at once, and whatever arrives while a batch is being
-    // written forms the next one. CPU work on new requests overlaps with the database round trips.
+    // written forms the next one. CPU work on new requests overlaps with the database round trip.
     await Promise.resolve();
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
+        const batch = this.takeBatch();
         try {
           await this.write(batch);
           batch.forEach((p) => p.resolve());
@@ -118,9 +140,7 @@ export class AuditService implements BeforeApplicationShutdown {
             continue;
           }
           // One bad unit must not fail the others: retry each alone.
-          for (const p of batch) {
-            await this.write([p]).then(p.resolve, p.reject);
-          }
+          for (const p of batch) await this.write([p]).then(p.resolve, p.reject);
         }
       }
     } finally {
@@ -128,54 +148,97 @@ export class AuditService implements BeforeApplicationShutdown {
     }
   }
 
-  private async write(batch: Pending[]): Promise<void> {
-    await this.dataSource.transaction(async (manager: EntityManager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-      const inserts = new Map<string | EntityTarget<ObjectLiteral>, ObjectLiteral[]>();
-      for (const p of batch) {
-        for (const ins of p.inserts) {
-          const key = 'table' in ins ? ins.table : ins.entity;
-          inserts.set(key, [...(inserts.get(key) ?? []), ...ins.rows]);
-        }
-      }
-      for (const [target, rows] of inserts) {
-        if (typeof target === 'string') await insertRows(manager, target, rows as Record<string, unknown>[]);
-        else await manager.insert(target, rows);
-      }
-
-      const [last] = (await manager.query('SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1')) as {
-        id: string;
-        hash: string;
-      }[];
-      let prev = { id: last ? Number(last.id) : 0, hash: last?.hash ?? GENESIS_HASH };
-      const rows: Record<string, unknown>[] = [];
-      for (const p of batch) {
-        for (const e of p.events) {
-          const row = this.toRow(e, prev, p.at);
-          rows.push({
-            id: row.id,
-            occurred_at: row.occurredAt.toISOString(),
-            type: row.type,
-            outcome: row.outcome,
-            actor: row.actor,
-            subject: row.subject,
-            client_id: row.clientId,
-            jti: row.jti,
-            request_id: row.requestId,
-            ip: row.ip,
-            user_agent: row.userAgent,
-            details: row.details,
-            prev_hash: row.prevHash,
-            hash: row.hash,
-          });
-          prev = row;
-        }
-      }
-      await insertRows(manager, 'audit_events', rows);
-    });
+  private takeBatch(): Pending[] {
+    let n = 0;
+    let events = 0;
+    while (n < this.queue.length && (n === 0 || events + this.queue[n].events.length <= MAX_BATCH)) {
+      events += this.queue[n].events.length;
+      n++;
+    }
+    this.queued -= events;
+    return this.queue.splice(0, n);
   }
 
-  private toRow(e: AuditEventInput, prev: { id: number; hash: string }, at: Date): AuditEventEntity {
+  private async write(batch: Pending[]): Promise<void> {
+    const tables = new Map<string, Record<string, unknown>[]>();
+    for (const p of batch) {
+      for (const ins of p.inserts) tables.set(ins.table, [...(tables.get(ins.table) ?? []), ...ins.rows]);
+    }
+    for (let attempt = 0; ; attempt++) {
+      this.head ??= await this.loadHead();
+      const { rows, head } = this.chain(batch, this.head);
+      try {
+        await this.insert(rows, tables);
+        this.head = head;
+        return;
+      } catch (err) {
+        this.head = undefined;
+        const e = err as { code?: string; constraint?: string };
+        const raced = e.code === '23505' && e.constraint === 'audit_events_pkey';
+        if (!raced || attempt >= 20) throw err;
+      }
+    }
+  }
+
+  private async loadHead(): Promise<ChainHead> {
+    const [last] = (await this.dataSource.query(
+      'SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1',
+    )) as {
+      id: string;
+      hash: string;
+    }[];
+    return { id: last ? Number(last.id) : 0, hash: last?.hash ?? GENESIS_HASH };
+  }
+
+  private chain(batch: Pending[], from: ChainHead): { rows: Record<string, unknown>[]; head: ChainHead } {
+    let prev = from;
+    const rows: Record<string, unknown>[] = [];
+    for (const p of batch) {
+      for (const e of p.events) {
+        const row = this.toRow(e, prev, p.at);
+        rows.push({
+          id: row.id,
+          occurred_at: row.occurredAt.toISOString(),
+          type: row.type,
+          outcome: row.outcome,
+          actor: row.actor,
+          subject: row.subject,
+          client_id: row.clientId,
+          jti: row.jti,
+          request_id: row.requestId,
+          ip: row.ip,
+          user_agent: row.userAgent,
+          details: row.details,
+          prev_hash: row.prevHash,
+          hash: row.hash,
+        });
+        prev = { id: row.id, hash: row.hash };
+      }
+    }
+    return { rows, head: prev };
+  }
+
+  /** One statement: the extra rows in CTEs, then the events; all or nothing. */
+  private async insert(events: Record<string, unknown>[], tables: Map<string, Record<string, unknown>[]>) {
+    const params: string[] = [];
+    const ctes: string[] = [];
+    const into = (table: string, columns: string[]) => {
+      params.push('');
+      const list = columns.map((c) => `"${c}"`).join(', ');
+      return `INSERT INTO "${table}" (${list}) SELECT ${list} FROM json_populate_recordset(NULL::"${table}", $${params.length}::json)`;
+    };
+    for (const [table, rows] of tables) {
+      if (rows.length === 0) continue;
+      ctes.push(`w${ctes.length} AS (${into(table, Object.keys(rows[0]))})`);
+      params[params.length - 1] = JSON.stringify(rows);
+    }
+    const main = into('audit_events', AUDIT_COLUMNS);
+    params[params.length - 1] = JSON.stringify(events);
+    const sql = ctes.length ? `WITH ${ctes.join(', ')} ${main}` : main;
+    await this.dataSource.query(sql, params);
+  }
+
+  private toRow(e: AuditEventInput, prev: ChainHead, at: Date): AuditEventEntity {
     const row = Object.assign(new AuditEventEntity(), {
       id: prev.id + 1,
       occurredAt: at,

@@ -5,7 +5,7 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import { tap, type Observable } from 'rxjs';
+import { catchError, mergeMap, type Observable } from 'rxjs';
 import { AuditService } from '../audit/audit.service';
 import { requestMetaOf } from '../common/request-meta';
 import { OAuthError } from '../oauth/errors/oauth.errors';
@@ -49,13 +49,18 @@ export class ApiCallAuditInterceptor implements NestInterceptor {
         },
         meta: requestMetaOf(req),
       });
+    // Under an audit backlog recordLater hands back the commit: the response then waits for it
+    // (backpressure), so unwritten events cannot pile up without bound.
     return next.handle().pipe(
-      tap({
-        complete: () => record(undefined),
-        error: (err: unknown) =>
-          record(
-            err instanceof HttpException ? err.getStatus() : err instanceof OAuthError ? err.status : 500,
-          ),
+      mergeMap(async (body: unknown) => {
+        await record(undefined);
+        return body;
+      }),
+      catchError(async (err: unknown) => {
+        await record(
+          err instanceof HttpException ? err.getStatus() : err instanceof OAuthError ? err.status : 500,
+        );
+        throw err;
       }),
     );
   }

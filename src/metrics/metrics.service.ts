@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { AuditService } from '../audit/audit.service';
 import { RevocationService } from '../tokens/revocation.service';
 
 /**
@@ -17,8 +18,16 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(revocations: RevocationService) {
+  constructor(revocations: RevocationService, audit: AuditService) {
     collectDefaultMetrics({ register: this.registry, prefix: 'scopegate_' });
+    new Gauge({
+      name: 'scopegate_audit_events_pending',
+      help: 'Audit events accepted but not yet committed (API-call events are batched)',
+      registers: [this.registry],
+      collect() {
+        this.set(audit.pending);
+      },
+    });
     new Gauge({
       name: 'scopegate_revoked_tokens_in_memory',
       help: 'Revoked, unexpired access tokens held in the in-memory revocation set',

@@ -121,4 +121,18 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two instances on one database',
       await pg.end();
     }
   });
+
+  it('both instances append to one unbroken audit chain under concurrent load', async () => {
+    const burst = await Promise.all(Array.from({ length: 120 }, (_, i) => token(i % 2 ? urlA : urlB)));
+    expect(burst.every(Boolean)).toBe(true);
+    const admin = await token(urlA);
+    const verify = (await (
+      await fetch(`${urlB}/admin/audit/verify`, { headers: { authorization: `Bearer ${admin}` } })
+    ).json()) as {
+      ok: boolean;
+      checked: number;
+    };
+    expect(verify.ok).toBe(true);
+    expect(verify.checked).toBeGreaterThan(240); // client.authenticated + token.issued per request, at least
+  });
 });
