@@ -5,26 +5,16 @@ import type { KeyObject } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { Algorithm } from 'jsonwebtoken';
 import { Strategy } from 'passport-jwt';
-import type { AppConfig } from '../config/env';
+import { SIGNING_ALGORITHMS, type AppConfig } from '../config/env';
 import { KeysService } from '../keys/keys.service';
 import { RevocationService } from '../tokens/revocation.service';
 import type { AuthenticatedRequest } from './auth.decorators';
 import type { Principal } from './principal';
 
-/** Asymmetric algorithms only: HS* tokens would be verifiable with the public key as the secret. */
-export const VERIFY_ALGORITHMS: Algorithm[] = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-];
-/** Every algorithm access tokens may carry (EdDSA is verified outside jsonwebtoken, see below). */
-export const ACCESS_TOKEN_ALGORITHMS = [...VERIFY_ALGORITHMS, 'EdDSA'];
+/** Every algorithm access tokens may carry: the asymmetric signing algorithms, never HS* or none. */
+export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = SIGNING_ALGORITHMS;
+/** What jsonwebtoken verifies; EdDSA, which it lacks, is verified with jose (see below). */
+export const VERIFY_ALGORITHMS = SIGNING_ALGORITHMS.filter((a) => a !== 'EdDSA') as Algorithm[];
 
 /** Where the guard leaves the already-extracted bearer token for passport. */
 export const BEARER_TOKEN = Symbol('bearerToken');
