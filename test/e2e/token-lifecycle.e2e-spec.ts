@@ -265,6 +265,19 @@ describe('token lifecycle: revocation, introspection, usage, keys (RFC 7009, RFC
       expect(decodeProtectedHeader(await tokenOf('manager')).kid).toBe(next.kid);
     });
 
+    it('unknown kids cause at most one key reload per few seconds (no reload storm from forged tokens)', async () => {
+      const keys = app.app.get(KeysService);
+      (keys as unknown as { lastReload: number }).lastReload = 0; // past the last reload's quiet period
+      const reload = vi.spyOn(keys, 'reload');
+      try {
+        for (let i = 0; i < 20; i++)
+          expect(await keys.verificationKeyOrReload(`forged-kid-${i}`)).toBeUndefined();
+        expect(reload).toHaveBeenCalledTimes(1);
+      } finally {
+        reload.mockRestore();
+      }
+    });
+
     it('the JWKS never shows private members', async () => {
       for (const k of await jwks()) {
         for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) expect(k).not.toHaveProperty(priv);
