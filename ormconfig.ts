@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { loadConfig } from './src/config/load-config';
-import { dataSourceOptions } from './src/database/data-source.options';
-import { EmbeddedPostgres } from './src/database/embedded-postgres';
+import { dataSourceOptions } from './src/platform/db/connection';
+import { SCHEMA } from './src/database/schema';
+import { EmbeddedPostgres } from './src/platform/db/embedded-postgres';
 import { join } from 'node:path';
 
 /**
@@ -14,7 +15,7 @@ async function createDataSource(): Promise<DataSource> {
   const config = loadConfig();
   const url = config.DATABASE_URL ?? (await EmbeddedPostgres.start(join(config.DATA_DIR, 'pgdata'))).url;
   return new DataSource(
-    dataSourceOptions({ url, poolSize: 1, migrationsRun: false, embedded: !config.DATABASE_URL }),
+    dataSourceOptions({ url, poolSize: 1, migrationsRun: false, embedded: !config.DATABASE_URL }, SCHEMA),
   );
 }
 

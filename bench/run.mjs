@@ -1,4 +1,4 @@
-// npm run bench — Scopegate side by side with its peers, in one run, on this machine (SPEC §7).
+// npm run bench — Scopegate side by side with its peers, in one run, on this machine.
 //
 //   client_credentials issuance (token record + audit event committed)  vs  oidc-provider (ES256 JWT, in-memory)
 //   introspection                                                        vs  oidc-provider (opaque, in-memory)

@@ -5,12 +5,12 @@ import { Logger } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
-import { refuseNul } from './common/nul-guard';
-import { REQUEST_ID_HEADER, requestIdFor } from './common/request-id';
+import { refuseNul } from './platform/http/nul-guard';
+import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id';
 import type { AppConfig } from './config/env';
-import { EmbeddedPostgres } from './database/embedded-postgres';
-import { probeDatabase } from './database/probe';
-import { MetricsService } from './metrics/metrics.service';
+import { EmbeddedPostgres } from './platform/db/embedded-postgres';
+import { probeDatabase } from './platform/db/probe';
+import { MetricsService } from './platform/metrics/metrics.service';
 import { setupSwagger } from './swagger';
 
 export interface RunningApp {

@@ -1,8 +1,9 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { RequestMeta } from '../common/request-meta';
-import { withoutSecrets } from '../common/secret-fields';
+import { MetricsService } from '../platform/metrics/metrics.service';
+import type { RequestMeta } from '../platform/http/request-meta';
+import { withoutSecrets } from '../platform/secret-fields';
 import { eventHash, GENESIS_HASH } from './audit-chain';
 import { AuditEventEntity, type AuditOutcome } from './audit-event.entity';
 
@@ -62,7 +63,7 @@ const AUDIT_COLUMNS = [
 ];
 
 /**
- * Appends events to the SHA-256 chain (SPEC §6) with group commit: whatever accumulates while a batch
+ * Appends events to the SHA-256 chain with group commit: whatever accumulates while a batch
  * is written forms the next batch, and a batch is ONE statement — its events and the rows that must
  * commit with them travel as JSON parameters (json_populate_recordset), chained in data-modifying
  * CTEs, so it is atomic without a multi-round-trip transaction.
@@ -83,7 +84,16 @@ export class AuditService implements BeforeApplicationShutdown {
   private draining: Promise<void> | undefined;
   private head: ChainHead | undefined;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    metrics: MetricsService,
+  ) {
+    metrics.gauge(
+      'scopegate_audit_events_pending',
+      'Audit events accepted but not yet committed (API-call events are batched)',
+      () => this.pending,
+    );
+  }
 
   record(event: AuditEventInput): Promise<void> {
     return this.commit([event]);

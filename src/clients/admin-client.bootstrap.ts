@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/env';
 import { ClientsService } from './clients.service';
 
-/** SPEC §2 bootstrap: ADMIN_CLIENT_ID/SECRET ensure a confidential client_credentials client with scope `admin`. */
+/** Bootstrap: ADMIN_CLIENT_ID/SECRET ensure a confidential client_credentials client with scope `admin`. */
 @Injectable()
 export class AdminClientBootstrap implements OnApplicationBootstrap {
   private readonly logger = new Logger(AdminClientBootstrap.name);

@@ -6,13 +6,11 @@ import { KeysModule } from '../keys/keys.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { AdminClientBootstrap } from './admin-client.bootstrap';
 import { ClientEntity } from './client.entity';
-import { ClientsAdminController } from './clients.admin.controller';
 import { ClientsService } from './clients.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ClientEntity]), ScopesModule, AuditModule, TokensModule, KeysModule],
   providers: [ClientsService, AdminClientBootstrap],
-  controllers: [ClientsAdminController],
   exports: [ClientsService],
 })
 export class ClientsModule {}

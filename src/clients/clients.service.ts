@@ -3,19 +3,19 @@ import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import type { Principal } from '../auth/principal';
-import { keyedHash, randomSecret, safeEqual } from '../common/crypto';
-import { decodeCursor, encodeCursor } from '../common/cursor';
-import type { RequestMeta } from '../common/request-meta';
+import type { Principal } from '../resource-server/principal';
+import { keyedHash, randomSecret, safeEqual } from '../platform/crypto';
+import { decodeCursor, encodeCursor } from '../platform/pagination/cursor';
+import type { RequestMeta } from '../platform/http/request-meta';
 import type { AppConfig } from '../config/env';
-import { parseScope } from '../scopes/scope-syntax';
+import { parseScope } from '../protocol/scope-syntax';
 import { ScopesService } from '../scopes/scopes.service';
 import { KeysService } from '../keys/keys.service';
-import { NotificationsService } from '../database/notifications.service';
+import { NotificationsService } from '../platform/db/notifications.service';
 import { RevocationService } from '../tokens/revocation.service';
 import { ClientEntity, type ClientStatus, type TokenEndpointAuthMethod } from './client.entity';
 import type { CreateClientDto, UpdateClientDto } from './dto/client.dto';
-import { validateRedirectUri } from './redirect-uri';
+import { validateRedirectUri } from '../protocol/redirect-uri';
 
 const CLIENTS_CHANNEL = 'scopegate_clients';
 const CLIENT_CACHE_TTL_MS = 60_000;
@@ -219,7 +219,7 @@ export class ClientsService {
       clientId,
       {},
     );
-    // A disabled client's live tokens die with it, on every instance (SPEC §3).
+    // A disabled client's live tokens die with it, on every instance.
     if (status === 'disabled') await this.revokeTokens(clientId, by, meta, 'client disabled');
     return c;
   }

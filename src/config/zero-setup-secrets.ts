@@ -9,7 +9,7 @@ interface StoredSecrets {
 }
 
 /**
- * Zero-setup mode (SPEC §1): secrets that are not configured are generated once into
+ * Zero-setup mode: secrets that are not configured are generated once into
  * `DATA_DIR/secrets.json` (mode 0600) and reused on every later start, so that encrypted keys
  * and hashed client secrets stay readable. Production never generates them.
  */

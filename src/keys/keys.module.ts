@@ -2,13 +2,11 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { AuditModule } from '../audit/audit.module';
 import { JwsService } from './jws.service';
-import { KeysAdminController } from './keys.admin.controller';
 import { KeysService } from './keys.service';
 
 @Module({
   imports: [JwtModule.register({}), AuditModule],
   providers: [KeysService, JwsService],
-  controllers: [KeysAdminController],
   exports: [KeysService, JwsService],
 })
 export class KeysModule {}

@@ -4,9 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { DataSource, In, type EntityManager } from 'typeorm';
-import { decodeKey, decrypt, encrypt } from '../common/crypto';
+import { decodeKey, decrypt, encrypt } from '../platform/crypto';
 import type { AppConfig, SigningAlgorithm } from '../config/env';
-import { NotificationsService } from '../database/notifications.service';
+import { NotificationsService } from '../platform/db/notifications.service';
 import { generateKeyPair, privateKeyFromDer, publicJwkOf, publicKeyFromJwk } from './key-material';
 import { SigningKeyEntity } from './signing-key.entity';
 
@@ -32,9 +32,9 @@ export const KEYS_CHANNEL = 'scopegate_keys';
 
 /**
  * Signing keys live in the database with the private part encrypted at rest (AES-256-GCM, kid as AAD)
- * and in memory as KeyObjects (a PEM re-parsed per signature costs 10×, STACK-NOTES).
+ * and in memory as KeyObjects (a PEM re-parsed per signature costs 10×).
  *
- * Rotation (SPEC §3): a new key is inserted as `next` and published in the JWKS at once; it starts
+ * Rotation: a new key is inserted as `next` and published in the JWKS at once; it starts
  * signing KEY_PUBLISH_LEAD seconds later, when the old one becomes `retired` and stays published until
  * every token it signed has expired, after which it is deleted. Every instance follows changes through
  * the `scopegate_keys` notification (a trigger on signing_keys) and a periodic check.

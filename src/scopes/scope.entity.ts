@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, ForeignKey, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import { ClaimCategoryEntity } from '../claims/claim-category.entity';
+import { ClaimCategoryEntity } from './claim-category.entity';
 
 /** A scope grants an operation (e.g. `customers:write`) or a claim category (e.g. `customers:banking`). */
 @Entity('scopes')

@@ -2,10 +2,10 @@ import { ConflictException, Injectable, NotFoundException, BadRequestException }
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { NotificationsService } from '../database/notifications.service';
-import { ClaimCategoryEntity } from '../claims/claim-category.entity';
-import type { RequestMeta } from '../common/request-meta';
-import type { Principal } from '../auth/principal';
+import { NotificationsService } from '../platform/db/notifications.service';
+import { ClaimCategoryEntity } from './claim-category.entity';
+import type { RequestMeta } from '../platform/http/request-meta';
+import type { Principal } from '../resource-server/principal';
 import { RoleEntity } from './role.entity';
 import { ScopeEntity } from './scope.entity';
 import type { CreateRoleDto, CreateScopeDto, UpdateRoleDto, UpdateScopeDto } from './dto/scope.dto';

@@ -1,9 +1,10 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { MetricsService } from '../platform/metrics/metrics.service';
 import { AuditService } from '../audit/audit.service';
-import type { RequestMeta } from '../common/request-meta';
-import { NotificationsService } from '../database/notifications.service';
+import type { RequestMeta } from '../platform/http/request-meta';
+import { NotificationsService } from '../platform/db/notifications.service';
 
 export const REVOKED_CHANNEL = 'scopegate_revoked';
 
@@ -21,7 +22,7 @@ export interface Revoker {
 const CATCH_UP_MS = 30_000;
 
 /**
- * Revocation that takes effect at once on every instance without a query per request (SPEC §3):
+ * Revocation that takes effect at once on every instance without a query per request:
  * each instance holds the set of revoked, unexpired jtis in memory, loaded at start and kept current
  * by the `scopegate_revoked` notifications that a trigger on `tokens` sends for every revocation,
  * whatever code path made it. After a lost listener connection it reloads the set (catch-up), and
@@ -38,7 +39,13 @@ export class RevocationService implements OnModuleInit, OnApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
+    metrics: MetricsService,
   ) {
+    metrics.gauge(
+      'scopegate_revoked_tokens_in_memory',
+      'Revoked, unexpired access tokens held in the in-memory revocation set',
+      () => this.revoked.size,
+    );
     this.notifications.on(REVOKED_CHANNEL, (payload) => {
       const [jti, exp] = payload.split(' ');
       if (jti && exp) this.revoked.set(jti, Number(exp) * 1000);

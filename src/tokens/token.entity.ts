@@ -1,6 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** The record of every issued access token (SPEC §3): revocation, introspection and usage build on it. */
+/** The record of every issued access token: revocation, introspection and usage build on it. */
 @Entity('tokens')
 @Index('tokens_client_id', ['clientId', 'issuedAt'])
 @Index('tokens_revoked_live', ['expiresAt'], { where: 'revoked_at IS NOT NULL' })

@@ -7,12 +7,10 @@ import { AccessTokenVerifier } from './access-token-verifier';
 import { RevocationService } from './revocation.service';
 import { TokensService } from './tokens.service';
 import { TokenUsageService } from './token-usage.service';
-import { TokensAdminController } from './tokens.admin.controller';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TokenEntity]), KeysModule, AuditModule],
   providers: [TokensService, RevocationService, AccessTokenVerifier, TokenUsageService],
-  controllers: [TokensAdminController],
-  exports: [TokensService, RevocationService, AccessTokenVerifier],
+  exports: [TokensService, RevocationService, AccessTokenVerifier, TokenUsageService],
 })
 export class TokensModule {}

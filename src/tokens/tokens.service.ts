@@ -3,12 +3,12 @@ import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { AuditService, type AuditEventInput } from '../audit/audit.service';
 import type { ClientEntity } from '../clients/client.entity';
-import { Clock } from '../common/clock';
-import type { RequestMeta } from '../common/request-meta';
+import { Clock } from '../platform/clock';
+import type { RequestMeta } from '../platform/http/request-meta';
 import type { AppConfig, SigningAlgorithm } from '../config/env';
 import { JwsService } from '../keys/jws.service';
 import { KeysService } from '../keys/keys.service';
-import { formatScope } from '../scopes/scope-syntax';
+import { formatScope } from '../protocol/scope-syntax';
 
 export interface AccessTokenRequest {
   client: ClientEntity;
@@ -51,7 +51,7 @@ export class TokensService {
     const scope = formatScope(req.scopes);
     const audience = this.config.get('ACCESS_TOKEN_AUDIENCE', { infer: true });
     const key = this.keys.signingKey((req.client.signingAlg as SigningAlgorithm | null) ?? undefined);
-    // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti; scope per §2.2.3; txn = request id (SPEC §3).
+    // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti; scope per §2.2.3; txn = request id.
     const claims = {
       iss: this.config.get('ISSUER', { infer: true }),
       sub: req.subject,

@@ -4,13 +4,11 @@ import { AuditModule } from '../audit/audit.module';
 import { ScopesModule } from '../scopes/scopes.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UserEntity } from './user.entity';
-import { UsersAdminController } from './users.admin.controller';
 import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity]), ScopesModule, AuditModule, TokensModule],
   providers: [UsersService],
-  controllers: [UsersAdminController],
   exports: [UsersService],
 })
 export class UsersModule {}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 const DS = getDataSourceToken() as unknown as new () => DataSource;
-import type { DemoCredential } from '../../src/database/seeds/demo-seeder';
+import type { DemoCredential } from '../../src/demo/seeds/demo-seeder';
 import { startTestApp, type TestApp } from '../support/app';
 import { accessToken, ADMIN_ENV, adminToken, api, seedDemo, tokenRequest } from '../support/oauth';
 

@@ -3,14 +3,14 @@ import { decodeJwt } from 'jose';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditService } from '../../src/audit/audit.service';
-import type { DemoCredential } from '../../src/database/seeds/demo-seeder';
-import { demoCustomerId } from '../../src/database/seeds/demo-customers';
+import type { DemoCredential } from '../../src/demo/seeds/demo-seeder';
+import { demoCustomerId } from '../../src/demo/seeds/demo-customers';
 import { startTestApp, type TestApp } from '../support/app';
 import { ADMIN_ENV, ADMIN_SECRET, adminToken, api, seedDemo, tokenRequest } from '../support/oauth';
 
 const DataSourceToken = getDataSourceToken() as unknown as new () => DataSource;
 
-describe('audit log: events, filters, hash chain (SPEC §6)', () => {
+describe('audit log: events, filters, hash chain', () => {
   let app: TestApp;
   let creds: Record<string, DemoCredential>;
   let admin: string;

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoCustomerId } from '../../src/database/seeds/demo-customers';
+import { demoCustomerId } from '../../src/demo/seeds/demo-customers';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/chromium';
 import { createUser, pkcePair } from '../support/delegation';

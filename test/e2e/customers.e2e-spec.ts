@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoCredential } from '../../src/database/seeds/demo-seeder';
-import { demoCustomerId } from '../../src/database/seeds/demo-customers';
+import type { DemoCredential } from '../../src/demo/seeds/demo-seeder';
+import { demoCustomerId } from '../../src/demo/seeds/demo-customers';
 import { startTestApp, type TestApp } from '../support/app';
 import { accessToken, ADMIN_ENV, api, seedDemo } from '../support/oauth';
 
@@ -10,7 +10,7 @@ const ADDRESS = ['city', 'country', 'postal_code', 'street'];
 const BANKING = ['balance', 'credit_limit', 'iban'];
 const sorted = (xs: string[]) => [...xs].sort();
 
-describe('customer API: scopes decide the fields (SPEC §4, §5)', () => {
+describe('customer API: scopes decide the fields', () => {
   let app: TestApp;
   let creds: Record<string, DemoCredential>;
   const tokenFor = (role: string, scope?: string) =>

@@ -20,9 +20,9 @@ import {
   type JWTPayload,
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MAX_TOKEN_LENGTH } from '../../src/auth/bearer-token';
-import { Clock } from '../../src/common/clock';
-import type { DemoCredential } from '../../src/database/seeds/demo-seeder';
+import { MAX_TOKEN_LENGTH } from '../../src/protocol/bearer-token';
+import { Clock } from '../../src/platform/clock';
+import type { DemoCredential } from '../../src/demo/seeds/demo-seeder';
 import { KeysService, type SigningKey } from '../../src/keys/keys.service';
 import { startTestApp, type TestApp } from '../support/app';
 import { ADMIN_ENV, accessToken, basic, seedDemo } from '../support/oauth';

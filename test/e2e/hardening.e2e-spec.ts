@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoCredential } from '../../src/database/seeds/demo-seeder';
-import { demoCustomerId } from '../../src/database/seeds/demo-customers';
+import type { DemoCredential } from '../../src/demo/seeds/demo-seeder';
+import { demoCustomerId } from '../../src/demo/seeds/demo-customers';
 import { startTestApp, type TestApp } from '../support/app';
 import {
   authorizeFlow,

@@ -7,7 +7,7 @@ import { ADMIN_ID, ADMIN_SECRET, basic } from '../support/oauth';
 import { spawnServer, waitForOk, type Spawned } from '../support/process';
 
 /**
- * Two app processes on one PostgreSQL server (SPEC §3: revocation takes effect on every instance at
+ * Two app processes on one PostgreSQL server (revocation takes effect on every instance at
  * once). LISTEN/NOTIFY needs a real server: the embedded PGlite is one process with one session, so
  * this file runs when TEST_DATABASE_URL is set (CI runs the suite on both databases).
  */

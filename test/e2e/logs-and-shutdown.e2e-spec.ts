@@ -120,7 +120,7 @@ describe('the running server: secrets stay out of logs; SIGTERM finishes in-flig
 
     const logs = server.stdout() + server.stderr();
     expect(logs).toContain('request completed');
-    // The demo banner prints the demo credentials once at first start, by design (SPEC §1); none of the
+    // The demo banner prints the demo credentials once at first start, by design; none of the
     // values below is in it, and none may appear anywhere in the output.
     const secrets = [
       ADMIN_SECRET,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Clock } from '../../src/common/clock';
-import { demoCustomerId } from '../../src/database/seeds/demo-customers';
+import { Clock } from '../../src/platform/clock';
+import { demoCustomerId } from '../../src/demo/seeds/demo-customers';
 import { startTestApp, type TestApp } from '../support/app';
 import { codeFlowTokens, seedDelegation } from '../support/delegation';
 import { ADMIN_ENV, adminToken, api, seedDemo } from '../support/oauth';

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoCustomerId } from '../../src/database/seeds/demo-customers';
+import { demoCustomerId } from '../../src/demo/seeds/demo-customers';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/chromium';
 import { createUser } from '../support/delegation';

@@ -4,14 +4,14 @@ import { ModulesContainer, Reflector } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IS_PUBLIC, REQUIRED_SCOPES } from '../../src/auth/auth.decorators';
-import { demoCustomerId, demoCustomers } from '../../src/database/seeds/demo-customers';
+import { IS_PUBLIC, REQUIRED_SCOPES } from '../../src/resource-server/decorators';
+import { demoCustomerId, demoCustomers } from '../../src/demo/seeds/demo-customers';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/chromium';
 import { accessToken, ADMIN_ENV, adminToken, api } from '../support/oauth';
 
-/** The scopes SPEC §5 defines; Swagger's Authorize dialog must offer every one of them. */
-const SPEC_SCOPES = [
+/** The demo catalog's scopes (docs/architecture.md); Swagger's Authorize dialog must offer every one of them. */
+const DEMO_SCOPES = [
   'customers:read',
   'customers:profile',
   'customers:address',
@@ -74,7 +74,7 @@ function documentedScopes(op: OperationObject): string[] | null {
   return security[0].oauth2;
 }
 
-/** The scopes a route must require according to SPEC, or null for the public ones. */
+/** The scopes a route must require according to the demo catalog, or null for the public ones. */
 function expectedScopes(method: string, path: string): string[] | null {
   if (path === '/oauth/token' || path.startsWith('/.well-known/') || path.startsWith('/health/')) return null;
   if (path === '/metrics') return null; // for the monitoring network, like /health
@@ -156,7 +156,7 @@ describe('OpenAPI document and Swagger UI', () => {
   }
 
   describe('OpenAPI document', () => {
-    it('declares the oauth2 client-credentials scheme with the real token URL and every SPEC scope', () => {
+    it('declares the oauth2 client-credentials scheme with the real token URL and every demo scope', () => {
       const scheme = doc.components?.securitySchemes?.oauth2;
       expect(scheme).toMatchObject({
         type: 'oauth2',
@@ -164,8 +164,8 @@ describe('OpenAPI document and Swagger UI', () => {
       });
       const scopes = (scheme as { flows: { clientCredentials: { scopes: Record<string, string> } } }).flows
         .clientCredentials.scopes;
-      expect(Object.keys(scopes)).toEqual(expect.arrayContaining(SPEC_SCOPES));
-      for (const s of SPEC_SCOPES) expect(scopes[s], `description of ${s}`).toMatch(/\S/);
+      expect(Object.keys(scopes)).toEqual(expect.arrayContaining(DEMO_SCOPES));
+      for (const s of DEMO_SCOPES) expect(scopes[s], `description of ${s}`).toMatch(/\S/);
     });
 
     it('documents every route the app serves, and nothing it does not', () => {

@@ -3,7 +3,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 const DataSourceToken = getDataSourceToken() as unknown as new () => DataSource;
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoCredential } from '../../src/database/seeds/demo-seeder';
+import type { DemoCredential } from '../../src/demo/seeds/demo-seeder';
 import { startTestApp, type TestApp } from '../support/app';
 import { ADMIN_ENV, adminToken, api, basic, seedDemo, tokenRequest } from '../support/oauth';
 

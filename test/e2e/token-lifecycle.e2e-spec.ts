@@ -3,10 +3,10 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuditService } from '../../src/audit/audit.service';
-import { Clock } from '../../src/common/clock';
+import { Clock } from '../../src/platform/clock';
 import { SIGNING_ALGORITHMS } from '../../src/config/env';
-import type { DemoCredential } from '../../src/database/seeds/demo-seeder';
-import { demoCustomerId } from '../../src/database/seeds/demo-customers';
+import type { DemoCredential } from '../../src/demo/seeds/demo-seeder';
+import { demoCustomerId } from '../../src/demo/seeds/demo-customers';
 import { KeysService } from '../../src/keys/keys.service';
 import { startTestApp, type TestApp } from '../support/app';
 import { accessToken, ADMIN_ENV, adminToken, api, basic, seedDemo } from '../support/oauth';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DemoDelegationSeeder } from '../../src/database/seeds/demo-delegation';
+import { DemoDelegationSeeder } from '../../src/demo/seeds/demo-delegation';
 import type { TestApp } from './app';
 import { api } from './oauth';
 

@@ -1,4 +1,4 @@
-import { DemoSeeder, type DemoCredential } from '../../src/database/seeds/demo-seeder';
+import { DemoSeeder, type DemoCredential } from '../../src/demo/seeds/demo-seeder';
 import type { TestApp } from './app';
 
 export const ADMIN_ID = 'test-admin';

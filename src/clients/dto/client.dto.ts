@@ -14,7 +14,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { SUPPORTED_GRANT_TYPES } from '../../oauth/grants/grant-types';
+import { SUPPORTED_GRANT_TYPES } from '../../protocol/grant-types';
 import type { ClientEntity } from '../client.entity';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../config/env';
 

@@ -2,9 +2,9 @@ import { Body, Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from '../../auth/auth.decorators';
-import { Clock } from '../../common/clock';
-import { Meta, type RequestMeta } from '../../common/request-meta';
+import { Public } from '../../resource-server/decorators';
+import { Clock } from '../../platform/clock';
+import { Meta, type RequestMeta } from '../../platform/http/request-meta';
 import type { AppConfig } from '../../config/env';
 import { ScopesService } from '../../scopes/scopes.service';
 import type { UserEntity } from '../../users/user.entity';
@@ -18,8 +18,8 @@ import {
   type AuthorizationRequest,
 } from './authorization-request';
 import { AuthorizeService } from './authorize.service';
-import { consentCovers, userGrantableScopes } from './delegated-scopes';
-import { LoginThrottle } from './login-throttle';
+import { consentCovers, userGrantableScopes } from '../../protocol/delegated-scopes';
+import { LoginThrottle } from '../login/login-throttle';
 import { consentPage, errorPage, loginPage, pageCsp } from './pages';
 import { cookieValue, SESSION_COOKIE, SessionCodec, sessionCookie, type SessionData } from './session';
 

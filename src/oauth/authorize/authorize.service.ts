@@ -6,24 +6,24 @@ import { DataSource } from 'typeorm';
 import { AuditService, type AuditEventInput } from '../../audit/audit.service';
 import type { AuditOutcome } from '../../audit/audit-event.entity';
 import { ClientsService } from '../../clients/clients.service';
-import { Clock } from '../../common/clock';
-import { keyedHash, randomSecret } from '../../common/crypto';
-import type { RequestMeta } from '../../common/request-meta';
+import { Clock } from '../../platform/clock';
+import { keyedHash, randomSecret } from '../../platform/crypto';
+import type { RequestMeta } from '../../platform/http/request-meta';
 import type { AppConfig } from '../../config/env';
-import { formatScope, parseScope } from '../../scopes/scope-syntax';
+import { formatScope, parseScope } from '../../protocol/scope-syntax';
 import type { UserEntity } from '../../users/user.entity';
-import { AuthorizationCodeEntity } from './authorization-code.entity';
+import { AuthorizationCodeEntity } from '../../tokens/codes/authorization-code.entity';
 import {
   AuthorizePageError,
   AuthorizeRedirectError,
   readAuthorizationParams,
   type AuthorizationRequest,
 } from './authorization-request';
-import { clientRequestedScopes } from './delegated-scopes';
-import { challengeProblem } from './pkce';
-import { redirectUriMatches } from './redirect-uri-match';
+import { clientRequestedScopes } from '../../protocol/delegated-scopes';
+import { challengeProblem } from '../../protocol/pkce';
+import { redirectUriMatches } from '../../protocol/redirect-uri-match';
 
-/** SPEC §3: authorization codes live 60 seconds. */
+/** Authorization codes live 60 seconds (RFC 6749 §4.1.2: short-lived, at most 10 minutes). */
 export const CODE_TTL_SECONDS = 60;
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 
@@ -192,7 +192,7 @@ export class AuthorizeService {
       replayedAt: null,
     };
     await this.dataSource.getRepository(AuthorizationCodeEntity).insert(row);
-    // Committed before the code is handed out (SPEC §6).
+    // Committed before the code is handed out.
     await this.audit.commit([
       ...events,
       this.event('code.issued', 'success', user, req, meta, {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { randomSecret, safeEqual } from '../../common/crypto';
+import { randomSecret, safeEqual } from '../../platform/crypto';
 
 export const SESSION_COOKIE = 'sg_session';
 

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { SignJWT } from 'jose';
 import { createHash } from 'node:crypto';
 import type { ClientEntity } from '../../clients/client.entity';
-import { Clock } from '../../common/clock';
+import { Clock } from '../../platform/clock';
 import type { AppConfig } from '../../config/env';
 import { KeysService } from '../../keys/keys.service';
 

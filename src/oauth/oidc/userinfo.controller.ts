@@ -1,9 +1,9 @@
 import { Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from '../../auth/auth.decorators';
-import type { Principal } from '../../auth/principal';
+import { Authenticated, CurrentPrincipal } from '../../resource-server/decorators';
+import type { Principal } from '../../resource-server/principal';
 import { UsersService } from '../../users/users.service';
-import { InvalidTokenError } from '../errors/oauth.errors';
+import { InvalidTokenError } from '../../protocol/errors';
 
 /** OIDC Core §5.3: the claims of the user behind an access token, as far as its scopes allow (§5.4). */
 @ApiTags('oauth')

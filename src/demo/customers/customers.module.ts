@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClaimsModule } from '../../resource-server/claims/claims.module';
+import { CustomerEntity } from './customer.entity';
+import { CustomersController } from './customers.controller';
+import { CustomersService } from './customers.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([CustomerEntity]), ClaimsModule],
+  providers: [CustomersService],
+  controllers: [CustomersController],
+})
+export class CustomersModule {}

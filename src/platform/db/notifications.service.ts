@@ -1,0 +1,93 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Client } from 'pg';
+import { DATABASE_CONNECTION, type DatabaseConnection } from './connection';
+
+type Handler = (payload: string) => void;
+
+/**
+ * One dedicated connection LISTENing on PostgreSQL channels, shared by every subscriber. When the
+ * connection drops it reconnects with back-off and tells subscribers (`onReconnect`) so they can
+ * catch up on what they may have missed. On the embedded database (one process, one backend session)
+ * there is nobody else to hear from, so nothing is opened and `connected` stays false.
+ */
+@Injectable()
+export class NotificationsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(NotificationsService.name);
+  private readonly handlers = new Map<string, Handler[]>();
+  private readonly reconnectHandlers: (() => Promise<void>)[] = [];
+  private client: Client | undefined;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private _connected = false;
+
+  constructor(@Inject(DATABASE_CONNECTION) private readonly conn: DatabaseConnection) {}
+
+  /** True while notifications are being received: state derived from them is current. */
+  get connected(): boolean {
+    return this._connected;
+  }
+
+  get enabled(): boolean {
+    return !this.conn.embedded;
+  }
+
+  on(channel: string, handler: Handler): void {
+    this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), handler]);
+  }
+
+  /** Called after every (re)connection, once LISTEN is in place: reload state that may have changed. */
+  onReconnect(handler: () => Promise<void>): void {
+    this.reconnectHandlers.push(handler);
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.enabled) await this.connect(true);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await this.client?.end().catch(() => undefined);
+  }
+
+  private async connect(first: boolean): Promise<void> {
+    const client = new Client({
+      connectionString: this.conn.url,
+      application_name: `scopegate-listener-${process.pid}`,
+    });
+    client.on('notification', (n) => {
+      for (const h of this.handlers.get(n.channel) ?? []) h(n.payload ?? '');
+    });
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client, new Error('connection ended')));
+    try {
+      await client.connect();
+      for (const channel of this.handlers.keys()) await client.query(`LISTEN ${quoteIdent(channel)}`);
+      this.client = client;
+      // Only once the catch-up has run is state derived from notifications current again: until then
+      // subscribers keep treating themselves as disconnected (e.g. revocation asks the database).
+      if (!first) {
+        for (const h of this.reconnectHandlers) await h();
+        this.logger.log('notification connection restored; state reloaded');
+      }
+      this._connected = true;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      if (first) throw err;
+      this.lost(client, err as Error);
+    }
+  }
+
+  private lost(client: Client, err: Error): void {
+    if (this.stopped || (this.client && this.client !== client)) return;
+    if (this._connected) this.logger.warn(`notification connection lost: ${err.message}; reconnecting`);
+    this._connected = false;
+    this.client = undefined;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.connect(false), 250);
+  }
+}
+
+function quoteIdent(s: string): string {
+  return `"${s.replace(/"/g, '""')}"`;
+}
