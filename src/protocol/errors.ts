@@ -54,16 +54,6 @@ export class InvalidScopeError extends OAuthError {
   readonly error = 'invalid_scope';
 }
 
-export class AccessDeniedError extends OAuthError {
-  readonly error = 'access_denied';
-  override readonly status: number = 403;
-}
-
-export class ServerError extends OAuthError {
-  readonly error = 'server_error';
-  override readonly status = 500;
-}
-
 const quote = (v: string) => v.replace(/[\\"]/g, '\\$&').replace(/[^\x20-\x7e]/g, '');
 
 /** RFC 6750 §3: errors of protected resources carry their details in `WWW-Authenticate: Bearer`. */
