@@ -1,19 +1,29 @@
 # syntax=docker/dockerfile:1
+# Scopegate on Node 22 LTS. The build stage installs exactly package-lock.json and compiles; the
+# runtime stage keeps dist/ and the production dependencies only and runs as the non-root `node` user.
+#
+# Migrations run at start-up (MIGRATIONS_RUN=true). Without starting the server, from the compiled code:
+#   docker compose run --rm app npm run migration:run:prod
+#   docker compose run --rm app npm run seed:prod      # demo catalog, customers and clients (idempotent)
+# Without DATABASE_URL the embedded PostgreSQL lives in /app/.data (mount a volume there to keep it;
+# one process at a time, so stop the server before running either command against it).
+
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ormconfig.ts ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:22-bookworm-slim
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/app/.data
 WORKDIR /app
+COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY package.json ./
+RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 3000
-HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD node -e "fetch('http://127.0.0.1:3000/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=5 CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "dist/src/main.js"]
