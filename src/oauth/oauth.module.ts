@@ -22,7 +22,11 @@ import { SimpleLoginController } from './login/simple-login.controller';
 import { TokenController } from './token/token.controller';
 import { REFRESH_TOKEN_LIFECYCLE, TokenLifecycleController } from './lifecycle/token-lifecycle.controller';
 
-/** Every grant handler; add a new grant here (and to SUPPORTED_GRANT_TYPES). */
+/**
+ * Every grant handler; the token endpoint and the metadata's grant_types_supported follow this list.
+ * A new grant goes here and into SUPPORTED_GRANT_TYPES (which client registration accepts): a handler
+ * of another type does not compile, and test/e2e/grant-registry.e2e-spec.ts fails on a type without one.
+ */
 const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGrant];
 
 @Module({
