@@ -8,6 +8,7 @@ import { UsersModule } from '../users/users.module';
 import { AuthorizeController } from './authorize/authorize.controller';
 import { AuthorizeService } from './authorize/authorize.service';
 import { LoginThrottle } from './login/login-throttle';
+import { LoginService } from './login/login.service';
 import { ClientAuthenticator } from './token/client-authenticator';
 import { AuthorizationCodeGrant } from './token/grants/authorization-code.grant';
 import { ClientCredentialsGrant } from './token/grants/client-credentials.grant';
@@ -35,6 +36,7 @@ const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGran
     ClientAuthenticator,
     AuthorizeService,
     LoginThrottle,
+    LoginService,
     RefreshTokensService,
     { provide: REFRESH_TOKEN_LIFECYCLE, useExisting: RefreshTokensService },
     IdTokenService,
