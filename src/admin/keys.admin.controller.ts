@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { AuditService } from '../audit/audit.service';
 import { Authenticated, CurrentPrincipal } from '../resource-server/decorators';
 import type { Principal } from '../resource-server/principal';
 import { Meta, type RequestMeta } from '../platform/http/request-meta';
@@ -42,10 +41,7 @@ export class KeyDto {
 @Authenticated({ scopes: ['admin'] })
 @Controller('admin/keys')
 export class KeysAdminController {
-  constructor(
-    private readonly keys: KeysService,
-    private readonly audit: AuditService,
-  ) {}
+  constructor(private readonly keys: KeysService) {}
 
   @Get()
   @ApiOkResponse({ type: [KeyDto] })
@@ -61,17 +57,7 @@ export class KeysAdminController {
   })
   @ApiOkResponse({ type: KeyDto })
   async rotate(@Body() dto: RotateKeyDto, @CurrentPrincipal() by: Principal, @Meta() meta: RequestMeta) {
-    const key = await this.keys.rotate(dto.alg);
-    await this.audit.record({
-      type: 'key.rotated',
-      outcome: 'success',
-      actor: by.sub,
-      clientId: by.clientId,
-      jti: by.jti,
-      subject: key.kid,
-      details: { alg: key.alg, activate_at: key.activateAt?.toISOString() },
-      meta,
-    });
+    const key = await this.keys.rotate(dto.alg, { actor: by.sub, clientId: by.clientId, jti: by.jti, meta });
     return KeyDto.from(key);
   }
 }

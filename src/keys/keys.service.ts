@@ -4,9 +4,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { DataSource, In, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { decodeKey, decrypt, encrypt } from '../platform/crypto';
 import type { AppConfig, SigningAlgorithm } from '../config/env';
 import { NotificationsService } from '../platform/db/notifications.service';
+import type { RequestMeta } from '../platform/http/request-meta';
 import { generateKeyPair, privateKeyFromDer, publicJwkOf, publicKeyFromJwk } from './key-material';
 import { SigningKeyEntity } from './signing-key.entity';
 
@@ -30,6 +32,17 @@ const MAINTENANCE_MS = 5000;
 const RETIRED_PUBLISH_MS = (3600 + 60) * 1000;
 export const KEYS_CHANNEL = 'scopegate_keys';
 
+/** Who rotates a key, for its `key.rotated` event: an admin's token, or the server itself. */
+export interface RotatedBy {
+  actor: string;
+  clientId?: string | null;
+  jti?: string | null;
+  meta?: RequestMeta;
+}
+
+/** The server itself: the rotation by age (KEY_ROTATION_INTERVAL), or a call without an admin. */
+const SYSTEM: RotatedBy = { actor: 'system' };
+
 /**
  * Signing keys live in the database with the private part encrypted at rest (AES-256-GCM, kid as AAD)
  * and in memory as KeyObjects (a PEM re-parsed per signature costs 10×).
@@ -52,6 +65,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
     notifications: NotificationsService,
+    private readonly audit: AuditService,
   ) {
     this.encryptionKey = decodeKey(this.config.get('KEYS_ENCRYPTION_KEY', { infer: true }));
     notifications.on(
@@ -162,9 +176,9 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Publishes a new key for `alg` now; it signs after KEY_PUBLISH_LEAD seconds (at once when the lead
-   * is 0). Returns the new key's row.
+   * is 0). Returns the new key's row, after its `key.rotated` event is recorded.
    */
-  async rotate(alg: SigningAlgorithm = this.defaultAlg): Promise<SigningKeyEntity> {
+  async rotate(alg: SigningAlgorithm = this.defaultAlg, by: RotatedBy = SYSTEM): Promise<SigningKeyEntity> {
     const lead = this.config.get('KEY_PUBLISH_LEAD', { infer: true });
     const row = await this.locked(async (m) => {
       const repo = m.getRepository(SigningKeyEntity);
@@ -174,6 +188,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       return next;
     });
     this.logger.log(`published ${alg} key ${row.kid}; it signs from ${row.activateAt!.toISOString()}`);
+    await this.recordRotation(row, by);
     await this.maintain();
     await this.reload(); // publish it here now; other instances hear the trigger's notification
     return row;
@@ -185,6 +200,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
    */
   async maintain(): Promise<void> {
     const interval = this.config.get('KEY_ROTATION_INTERVAL', { infer: true });
+    const started: SigningKeyEntity[] = [];
     const changed = await this.locked(async (m) => {
       const repo = m.getRepository(SigningKeyEntity);
       const now = new Date();
@@ -210,14 +226,31 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
         );
         for (const { alg } of stale as { alg: SigningAlgorithm }[]) {
           const lead = this.config.get('KEY_PUBLISH_LEAD', { infer: true });
-          await repo.insert(await this.newKeyRow(alg, 'next', new Date(Date.now() + lead * 1000)));
+          const next = await this.newKeyRow(alg, 'next', new Date(Date.now() + lead * 1000));
+          await repo.insert(next);
+          started.push(next);
           this.logger.log(`automatic rotation of the ${alg} key started`);
           changes++;
         }
       }
       return changes;
     });
+    for (const row of started) await this.recordRotation(row, SYSTEM);
     if (changed > 0 || Date.now() - this.lastReload > MAINTENANCE_MS) await this.reload();
+  }
+
+  /** Every rotation, on demand or by age, is audited alike (the key's id and algorithm, no key material). */
+  private recordRotation(key: SigningKeyEntity, by: RotatedBy): Promise<void> {
+    return this.audit.record({
+      type: 'key.rotated',
+      outcome: 'success',
+      actor: by.actor,
+      clientId: by.clientId ?? null,
+      jti: by.jti ?? null,
+      subject: key.kid,
+      details: { alg: key.alg, activate_at: key.activateAt?.toISOString() },
+      meta: by.meta,
+    });
   }
 
   private locked<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {

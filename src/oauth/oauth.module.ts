@@ -8,6 +8,7 @@ import { UsersModule } from '../users/users.module';
 import { AuthorizeController } from './authorize/authorize.controller';
 import { AuthorizeService } from './authorize/authorize.service';
 import { LoginThrottle } from './login/login-throttle';
+import { LoginService } from './login/login.service';
 import { ClientAuthenticator } from './token/client-authenticator';
 import { AuthorizationCodeGrant } from './token/grants/authorization-code.grant';
 import { ClientCredentialsGrant } from './token/grants/client-credentials.grant';
@@ -22,7 +23,11 @@ import { SimpleLoginController } from './login/simple-login.controller';
 import { TokenController } from './token/token.controller';
 import { REFRESH_TOKEN_LIFECYCLE, TokenLifecycleController } from './lifecycle/token-lifecycle.controller';
 
-/** Every grant handler; add a new grant here (and to SUPPORTED_GRANT_TYPES). */
+/**
+ * Every grant handler; the token endpoint and the metadata's grant_types_supported follow this list.
+ * A new grant goes here and into SUPPORTED_GRANT_TYPES (which client registration accepts): a handler
+ * of another type does not compile, and test/e2e/grant-registry.e2e-spec.ts fails on a type without one.
+ */
 const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGrant];
 
 @Module({
@@ -31,6 +36,7 @@ const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGran
     ClientAuthenticator,
     AuthorizeService,
     LoginThrottle,
+    LoginService,
     RefreshTokensService,
     { provide: REFRESH_TOKEN_LIFECYCLE, useExisting: RefreshTokensService },
     IdTokenService,

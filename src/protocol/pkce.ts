@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { safeEqual } from '../platform/crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 /** RFC 7636 §4.1/§4.2: verifier and challenge are 43-128 unreserved characters. */
 const PKCE_VALUE = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -35,5 +34,8 @@ export function challengeProblem(
 /** RFC 7636 §4.6: the verifier's S256 hash equals the stored challenge (compared in constant time). */
 export function verifyPkce(challenge: string, verifier: string): boolean {
   if (!PKCE_VALUE.test(verifier)) return false;
-  return safeEqual(Buffer.from(s256(verifier), 'ascii'), Buffer.from(challenge, 'ascii'));
+  const expected = Buffer.from(s256(verifier), 'ascii');
+  const stored = Buffer.from(challenge, 'ascii');
+  // Both are 43 characters when the challenge passed challengeProblem; the length is no secret.
+  return expected.length === stored.length && timingSafeEqual(expected, stored);
 }

@@ -19,7 +19,7 @@ import {
 } from './authorization-request';
 import { AuthorizeService } from './authorize.service';
 import { consentCovers, userGrantableScopes } from '../../protocol/delegated-scopes';
-import { LoginThrottle } from '../login/login-throttle';
+import { LoginService } from '../login/login.service';
 import { consentPage, errorPage, loginPage, pageCsp } from './pages';
 import { cookieValue, SESSION_COOKIE, SessionCodec, sessionCookie, type SessionData } from './session';
 
@@ -40,7 +40,7 @@ export class AuthorizeController {
     private readonly authorize: AuthorizeService,
     private readonly users: UsersService,
     private readonly scopes: ScopesService,
-    private readonly throttle: LoginThrottle,
+    private readonly userLogin: LoginService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
@@ -135,41 +135,29 @@ export class AuthorizeController {
   ) {
     const username = (formField(body, 'username', 256) ?? '').trim();
     const password = formField(body, 'password', 256) ?? '';
-    const failed = (reason: string) =>
-      this.audit.record(
-        this.authorize.event('login.failed', 'failure', null, authReq, meta, {
-          username: username.slice(0, 64),
-          reason,
-          via: 'authorize',
-        }),
-      );
-    const retryAfter = this.throttle.retryAfter(username, meta.ip);
-    if (retryAfter > 0) {
-      await failed('throttled');
-      reply.header('retry-after', String(retryAfter));
-      const message = `Too many failed sign-in attempts. Try again in ${Math.ceil(retryAfter / 60)} minute(s).`;
-      return this.showLogin(reply, authReq, current, message, 429, username);
-    }
     if (!username || !password) {
       return this.showLogin(reply, authReq, current, 'Enter your username and password.', 400, username);
     }
-    const { user, reason } = await this.users.verifyCredentials(username, password);
-    if (!user) {
-      this.throttle.failed(username, meta.ip);
-      await failed(reason ?? 'invalid credentials');
-      return this.showLogin(reply, authReq, current, 'Wrong username or password.', 401, username);
+    const result = await this.userLogin.signIn(username, password, {
+      via: 'authorize',
+      clientId: authReq.client.clientId,
+      meta,
+    });
+    if (!result.user) {
+      if (result.retryAfter === undefined) {
+        return this.showLogin(reply, authReq, current, 'Wrong username or password.', 401, username);
+      }
+      reply.header('retry-after', String(result.retryAfter));
+      const minutes = Math.ceil(result.retryAfter / 60);
+      const message = `Too many failed sign-in attempts. Try again in ${minutes} minute(s).`;
+      return this.showLogin(reply, authReq, current, message, 429, username);
     }
-    this.throttle.succeeded(username);
+    const { user, event } = result;
     const now = this.clock.nowSeconds();
     // A new session id at sign-in: a session fixed by an attacker before login is worthless after it.
     const session = this.codec.fresh(this.sessionTtl, now, { uid: user.id, at: now });
     this.setSession(reply, session);
-    await this.audit.record(
-      this.authorize.event('login.succeeded', 'success', user, authReq, meta, {
-        username: user.username,
-        via: 'authorize',
-      }),
-    );
+    await this.audit.record(event);
     return this.proceed(reply, authReq, user, session, now, meta);
   }
 

@@ -6,17 +6,23 @@ import { ACCESS_TOKEN_ALGORITHMS } from '../../resource-server/jwt.strategy';
 import type { AppConfig } from '../../config/env';
 import { KeysService } from '../../keys/keys.service';
 import { ScopesService } from '../../scopes/scopes.service';
-import { SUPPORTED_GRANT_TYPES } from '../../protocol/grant-types';
+import { GRANT_HANDLERS, type GrantHandler } from '../token/grants/grant-handler';
 
 @ApiTags('oauth')
 @Public()
 @Controller('.well-known')
 export class MetadataController {
+  /** The grant types of the registered grant handlers: what the token endpoint really accepts. */
+  private readonly grantTypes: string[];
+
   constructor(
     private readonly keys: KeysService,
     private readonly scopes: ScopesService,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
-  ) {}
+    @Inject(GRANT_HANDLERS) handlers: GrantHandler[],
+  ) {
+    this.grantTypes = handlers.map((h) => h.grantType);
+  }
 
   @Get('oauth-authorization-server')
   @Header('Cache-Control', 'public, max-age=300')
@@ -88,7 +94,7 @@ export class MetadataController {
         'email_verified',
       ],
       prompt_values_supported: ['none', 'login', 'consent'],
-      grant_types_supported: [...SUPPORTED_GRANT_TYPES],
+      grant_types_supported: this.grantTypes,
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       service_documentation: `${issuer}/docs`,
       // RFC 9068 access tokens: the algorithms resource servers must accept.

@@ -3,7 +3,7 @@ import { AuditService, type AuditEventInput } from '../../audit/audit.service';
 import type { ClientEntity, TokenEndpointAuthMethod } from '../../clients/client.entity';
 import { ClientsService } from '../../clients/clients.service';
 import type { RequestMeta } from '../../platform/http/request-meta';
-import { containsNul } from '../../platform/http/nul-guard';
+import { isMalformed, parseBasic } from '../../protocol/basic-auth';
 import { InvalidClientError, InvalidRequestError } from '../../protocol/errors';
 
 /**
@@ -21,46 +21,22 @@ export interface PresentedCredentials {
   secret?: string;
 }
 
-/**
- * RFC 6749 §2.3.1: HTTP Basic with the form-urlencoded id and secret. Returns undefined when the
- * header is not Basic at all.
- */
-export function parseBasic(header: string | undefined): { clientId: string; secret: string } | undefined {
-  if (!header) return undefined;
-  const m = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
-  if (!m) {
-    if (/^Basic\b/i.test(header))
-      throw new InvalidClientError('Malformed HTTP Basic credentials', 'basic header not base64');
-    return undefined;
-  }
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) throw new InvalidClientError('Malformed HTTP Basic credentials', 'no colon');
-  let creds: { clientId: string; secret: string };
-  try {
-    const unescape = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
-    creds = { clientId: unescape(decoded.slice(0, colon)), secret: unescape(decoded.slice(colon + 1)) };
-  } catch {
-    throw new InvalidClientError('Malformed HTTP Basic credentials', 'bad percent-encoding');
-  }
-  if (containsNul(creds)) throw new InvalidClientError('Malformed HTTP Basic credentials', 'NUL character');
-  return creds;
-}
-
 /** Which credentials the request carries; more than one method is an error (RFC 6749 §2.3). */
 export function presentedCredentials(
   authorization: string | undefined,
   params: Record<string, string>,
 ): PresentedCredentials | undefined {
-  const basic = parseBasic(authorization);
+  // RFC 6749 §2.3.1: the id and secret are form-urlencoded inside the Basic credentials.
+  const basic = parseBasic(authorization, 'form-urlencoded');
+  if (isMalformed(basic)) throw new InvalidClientError('Malformed HTTP Basic credentials', basic.malformed);
   if (basic && params.client_secret !== undefined) {
     throw new InvalidRequestError('Use exactly one client authentication method');
   }
   if (basic) {
-    if (params.client_id !== undefined && params.client_id !== basic.clientId) {
+    if (params.client_id !== undefined && params.client_id !== basic.id) {
       throw new InvalidRequestError('client_id in the body differs from the authenticated client');
     }
-    return { method: 'client_secret_basic', ...basic };
+    return { method: 'client_secret_basic', clientId: basic.id, secret: basic.secret };
   }
   if (params.client_secret !== undefined) {
     if (params.client_id === undefined) throw new InvalidRequestError('client_secret without client_id');
@@ -71,9 +47,10 @@ export function presentedCredentials(
 }
 
 /**
- * Authenticates the client of a token, revocation or introspection request: the registered method
- * only, the secret compared in constant time (current, or previous within its grace period), the
- * API key when the client requires one. Every outcome is audited — the reason, never the secret.
+ * Authenticates the client of a token, revocation, introspection or `POST /auth` request: the
+ * registered method only, the secret compared in constant time (current, or previous within its grace
+ * period), the API key when the client requires one. Every outcome is audited — the reason, never the
+ * secret; `via` (e.g. `auth`) names an endpoint other than the OAuth ones in the events' details.
  */
 @Injectable()
 export class ClientAuthenticator {
@@ -87,16 +64,17 @@ export class ClientAuthenticator {
     params: Record<string, string>,
     apiKey: string | undefined,
     meta: RequestMeta,
+    via?: string,
   ): Promise<AuthenticatedClient> {
     let presented: PresentedCredentials | undefined;
     try {
       presented = presentedCredentials(authorization, params);
     } catch (err) {
-      await this.failed(undefined, (err as Error).message, meta);
+      await this.failed(undefined, (err as Error).message, meta, via);
       throw err;
     }
     if (!presented) {
-      await this.failed(undefined, 'no client credentials', meta);
+      await this.failed(undefined, 'no client credentials', meta, via);
       throw new InvalidClientError('Client authentication is required');
     }
     const basic = presented.method === 'client_secret_basic' ? 'Basic' : 'none';
@@ -113,25 +91,60 @@ export class ClientAuthenticator {
     else if (client.requireApiKey && !this.clients.verifyApiKey(client, apiKey)) {
       reason = apiKey === undefined ? 'missing API key' : 'wrong API key';
     }
-    if (reason) {
-      await this.failed(client ? client.clientId : undefined, reason, meta, presented.clientId);
+    if (!client || reason) {
+      await this.failed(client?.clientId, reason!, meta, via, presented.clientId);
       throw new InvalidClientError('Client authentication failed', reason, basic);
     }
+    return { client, event: this.authenticated(client, presented.method, meta, via) };
+  }
+
+  /** A client identified by its API key alone, without a secret (`POST /auth` only). */
+  async authenticateApiKey(apiKey: string, meta: RequestMeta, via: string): Promise<AuthenticatedClient> {
+    const client = await this.clients.findByApiKey(apiKey);
+    if (!client || client.status !== 'active') {
+      return this.refuse(client?.clientId, client ? 'client disabled' : 'unknown API key', meta, via);
+    }
+    return { client, event: this.authenticated(client, 'api_key', meta, via) };
+  }
+
+  /**
+   * Refuses an authenticated client that may not go on (e.g. `POST /auth` without the
+   * client_credentials grant): audited like every other failure, answered `invalid_client`.
+   */
+  async refuse(
+    clientId: string | undefined,
+    reason: string,
+    meta: RequestMeta,
+    via?: string,
+  ): Promise<never> {
+    await this.failed(clientId, reason, meta, via);
+    throw new InvalidClientError('Client authentication failed', reason, 'none');
+  }
+
+  private authenticated(
+    client: ClientEntity,
+    method: string,
+    meta: RequestMeta,
+    via?: string,
+  ): AuditEventInput {
     return {
-      client: client!,
-      event: {
-        type: 'client.authenticated',
-        outcome: 'success',
-        actor: client!.clientId,
-        clientId: client!.clientId,
-        subject: client!.clientId,
-        details: { method: presented.method, with_api_key: client!.requireApiKey },
-        meta,
-      },
+      type: 'client.authenticated',
+      outcome: 'success',
+      actor: client.clientId,
+      clientId: client.clientId,
+      subject: client.clientId,
+      details: { method, with_api_key: client.requireApiKey, ...(via ? { via } : {}) },
+      meta,
     };
   }
 
-  private failed(clientId: string | undefined, reason: string, meta: RequestMeta, claimedId?: string) {
+  private failed(
+    clientId: string | undefined,
+    reason: string,
+    meta: RequestMeta,
+    via?: string,
+    claimedId?: string,
+  ) {
     return this.audit.record({
       type: 'client.authentication_failed',
       outcome: 'failure',
@@ -140,6 +153,7 @@ export class ClientAuthenticator {
       details: {
         reason,
         ...(clientId ? {} : claimedId ? { claimed_client_id: claimedId.slice(0, 128) } : {}),
+        ...(via ? { via } : {}),
       },
       meta,
     });

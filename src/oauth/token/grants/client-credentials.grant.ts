@@ -3,10 +3,8 @@ import { ClientsService } from '../../../clients/clients.service';
 import { grantScopes, parseScope } from '../../../protocol/scope-syntax';
 import { TokensService } from '../../../tokens/tokens.service';
 import { InvalidScopeError } from '../../../protocol/errors';
+import { clientOwnScopes } from '../../../protocol/oidc-scopes';
 import type { GrantContext, GrantHandler, TokenResponse } from './grant-handler';
-
-/** OpenID Connect scopes describe a user: a client acting for itself gets none of them. */
-const OIDC_USER_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
 
 /** RFC 6749 §4.4: the client acts on its own behalf; no refresh token (§4.4.3). */
 @Injectable()
@@ -22,9 +20,7 @@ export class ClientCredentialsGrant implements GrantHandler {
     const requested = params.scope === undefined ? undefined : parseScope(params.scope);
     if (requested === undefined && params.scope !== undefined)
       throw new InvalidScopeError('The scope parameter is malformed');
-    const allowed = new Set(
-      [...(await this.clients.allowedScopes(client))].filter((s) => !OIDC_USER_SCOPES.has(s)),
-    );
+    const allowed = new Set(clientOwnScopes(await this.clients.allowedScopes(client)));
     const scopes = grantScopes(requested, allowed);
     if (!scopes) {
       const outside = requested!.filter((s) => !allowed.has(s));

@@ -1,6 +1,7 @@
 import type { ClientEntity } from '../../../clients/client.entity';
 import type { AuditEventInput } from '../../../audit/audit.service';
 import type { RequestMeta } from '../../../platform/http/request-meta';
+import type { GrantType } from '../../../protocol/grant-types';
 
 export interface GrantContext {
   client: ClientEntity;
@@ -21,9 +22,12 @@ export interface TokenResponse {
   id_token?: string;
 }
 
-/** One grant type; the registry picks the handler by `grant_type`. */
+/**
+ * One grant type; the registry picks the handler by `grant_type`. Typed as a SUPPORTED_GRANT_TYPES
+ * member, so a handler cannot serve a grant type that client registration would refuse.
+ */
 export interface GrantHandler {
-  readonly grantType: string;
+  readonly grantType: GrantType;
   handle(ctx: GrantContext): Promise<TokenResponse>;
 }
 

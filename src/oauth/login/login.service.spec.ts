@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEventInput, AuditService } from '../../audit/audit.service';
+import type { RequestMeta } from '../../platform/http/request-meta';
+import type { UserEntity } from '../../users/user.entity';
+import type { UsersService } from '../../users/users.service';
+import { LoginThrottle } from './login-throttle';
+import { LoginService, type LoginContext } from './login.service';
+
+const ada = { id: 'u-1', username: 'Ada' } as UserEntity;
+const meta = { ip: '192.0.2.1', requestId: 'r-1' } as RequestMeta;
+const ctx: LoginContext = { via: 'authorize', clientId: 'app', meta };
+
+function setup() {
+  const recorded: AuditEventInput[] = [];
+  const audit = { record: (e: AuditEventInput) => (recorded.push(e), Promise.resolve()) } as AuditService;
+  const users = {
+    verifyCredentials: (username: string, password: string) =>
+      Promise.resolve(
+        username.toLowerCase() === 'ada' && password === 'right'
+          ? { user: ada }
+          : { user: null, reason: 'wrong password' },
+      ),
+  } as unknown as UsersService;
+  return { recorded, login: new LoginService(users, new LoginThrottle(), audit) };
+}
+
+describe('LoginService', () => {
+  it('returns the user and the login.succeeded event, leaving its commit to the caller', async () => {
+    const { recorded, login } = setup();
+    const result = await login.signIn('ada', 'right', ctx);
+    expect(recorded).toEqual([]);
+    expect(result).toEqual({
+      user: ada,
+      event: {
+        type: 'login.succeeded',
+        outcome: 'success',
+        actor: 'u-1',
+        subject: 'u-1',
+        clientId: 'app',
+        details: { username: 'Ada', via: 'authorize' },
+        meta,
+      },
+    });
+  });
+
+  it('audits a failure with the username and reason, never the password', async () => {
+    const { recorded, login } = setup();
+    expect(await login.signIn('ada', 'wrong-secret', ctx)).toEqual({ user: null, reason: 'wrong password' });
+    expect(recorded).toEqual([
+      {
+        type: 'login.failed',
+        outcome: 'failure',
+        actor: null,
+        subject: null,
+        clientId: 'app',
+        details: { username: 'ada', reason: 'wrong password', via: 'authorize' },
+        meta,
+      },
+    ]);
+    expect(JSON.stringify(recorded)).not.toContain('wrong-secret');
+  });
+
+  it('throttles after five failures: no credential check, audited as throttled, with the wait', async () => {
+    const { recorded, login } = setup();
+    for (let i = 0; i < 5; i++) await login.signIn('ADA', `guess-${i}`, ctx);
+    const result = await login.signIn('ada', 'right', ctx);
+    expect(result).toEqual({ user: null, reason: 'throttled', retryAfter: expect.any(Number) });
+    expect(result.user === null && result.retryAfter).toBeGreaterThan(0);
+    expect(recorded.at(-1)?.details).toEqual({ username: 'ada', reason: 'throttled', via: 'authorize' });
+  });
+
+  it('a success clears the username’s failures', async () => {
+    const { login } = setup();
+    for (let i = 0; i < 4; i++) await login.signIn('ada', `guess-${i}`, ctx);
+    expect((await login.signIn('ada', 'right', ctx)).user).toBe(ada);
+    for (let i = 0; i < 4; i++) await login.signIn('ada', `guess-${i}`, ctx);
+    expect((await login.signIn('ada', 'right', ctx)).user).toBe(ada);
+  });
+});
