@@ -88,10 +88,6 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     return key;
   }
 
-  verificationKey(kid: string): VerificationKey | undefined {
-    return this.verification.get(kid);
-  }
-
   /**
    * The key for `kid` — the one rule for unknown kids: they trigger at most one reload per
    * UNKNOWN_KID_RELOAD_MS, so a key published by another instance is found while forged kids cannot
