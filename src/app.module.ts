@@ -8,8 +8,7 @@ import { OAuthModule } from './oauth/oauth.module';
 import { HealthModule } from './ops/health.module';
 import { MetricsModule } from './ops/metrics.module';
 import { AllExceptionsFilter } from './platform/http/all-exceptions.filter';
-import { ClaimsModule } from './resource-server/claims/claims.module';
-import { ResourceServerModule } from './resource-server/resource-server.module';
+import { ResourceServer } from './resource-server.wiring';
 
 export type AppModuleOptions = CoreModuleOptions;
 
@@ -23,8 +22,7 @@ export class AppModule {
         CoreModule.forRoot(options),
         HealthModule,
         MetricsModule,
-        ClaimsModule,
-        ResourceServerModule,
+        ResourceServer,
         OAuthModule,
         AdminModule,
         CustomersModule,

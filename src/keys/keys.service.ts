@@ -59,6 +59,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
   private signing = new Map<SigningAlgorithm, SigningKey>();
   private verification = new Map<string, VerificationKey>();
   private lastReload = 0;
+  private unknownKidReload: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -101,18 +102,21 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     return key;
   }
 
-  verificationKey(kid: string): VerificationKey | undefined {
-    return this.verification.get(kid);
-  }
-
   /**
-   * The key for `kid`; an unknown kid triggers at most one reload per UNKNOWN_KID_RELOAD_MS, so a
-   * key published by another instance is found, while forged kids cannot cause a reload storm.
+   * The key for `kid` — the one rule for unknown kids: they trigger at most one reload per
+   * UNKNOWN_KID_RELOAD_MS, so a key published by another instance is found while forged kids cannot
+   * cause a reload storm. Lookups arriving during that reload wait for it; a failed reload finds nothing.
    */
   async verificationKeyOrReload(kid: string): Promise<VerificationKey | undefined> {
     const known = this.verification.get(kid);
-    if (known || Date.now() - this.lastReload < UNKNOWN_KID_RELOAD_MS) return known;
-    await this.reload();
+    if (known) return known;
+    if (!this.unknownKidReload) {
+      if (Date.now() - this.lastReload < UNKNOWN_KID_RELOAD_MS) return undefined;
+      this.unknownKidReload = this.reload()
+        .catch((e: Error) => this.logger.warn(`key reload for an unknown kid failed: ${e.message}`))
+        .finally(() => (this.unknownKidReload = undefined));
+    }
+    await this.unknownKidReload;
     return this.verification.get(kid);
   }
 

@@ -15,7 +15,7 @@ export interface AuthenticatedOptions {
 }
 
 /**
- * The one declaration of a protected route: it feeds the scope guard and the Swagger security
+ * The one declaration of a protected route: it feeds the guard's scope check and the Swagger security
  * requirement, so the documentation cannot drift from the enforcement.
  */
 export function Authenticated({ scopes = [] }: AuthenticatedOptions = {}) {

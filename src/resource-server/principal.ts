@@ -1,12 +1,2 @@
-/** The verified caller behind an access token (RFC 9068 claims). */
-export interface Principal {
-  jti: string;
-  /** Client id (client credentials) or user id. */
-  sub: string;
-  clientId: string;
-  scopes: ReadonlySet<string>;
-  /** Expiry, seconds since the epoch. */
-  exp: number;
-  /** The key that signed the token (the guard's verified-token cache checks it is still published). */
-  kid?: string;
-}
+/** The verified caller behind an access token; defined with the RFC 9068 verification it comes from. */
+export type { Principal } from '../protocol/access-token';

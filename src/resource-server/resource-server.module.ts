@@ -1,25 +1,39 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
-import { AuditModule } from '../audit/audit.module';
-import { KeysModule } from '../keys/keys.module';
-import { TokensModule } from '../tokens/tokens.module';
+import { AccessTokenGuard } from './access-token.guard';
 import { ApiCallAuditInterceptor } from './api-call-audit.interceptor';
-import { JwtAuthGuard } from './jwt-auth.guard';
-import { JwtStrategy } from './jwt.strategy';
-import { ScopesGuard } from './scopes.guard';
+import { ClaimsInterceptor } from './claims/claims.interceptor';
+import { ClaimsService } from './claims/claims.service';
+
+export interface ResourceServerOptions {
+  /** Modules exporting what the port bindings need. */
+  imports?: ModuleMetadata['imports'];
+  /** Bindings of the ports in resource-server.ports.ts: AccessTokenAuthenticator, ClaimCatalog, ApiCallRecorder. */
+  providers: Provider[];
+}
 
 /**
- * The resource-server side: what another Nest app reuses to accept Scopegate tokens. Guards are
- * global and deny by default; `@Public()` opens a route, `@Authenticated({ scopes })` names its scopes.
+ * The resource-server side: what another Nest app reuses to accept Scopegate tokens. One global guard
+ * denies by default (`@Public()` opens a route, `@Authenticated({ scopes })` names its scopes); the
+ * claims interceptor filters responses by claim category; every call is audited. It reaches the domain
+ * only through the ports the application binds here. Global, so controllers can inject ClaimsService.
  */
-@Module({
-  imports: [PassportModule, KeysModule, AuditModule, TokensModule],
-  providers: [
-    JwtStrategy,
-    { provide: APP_GUARD, useClass: JwtAuthGuard },
-    { provide: APP_GUARD, useClass: ScopesGuard },
-    { provide: APP_INTERCEPTOR, useClass: ApiCallAuditInterceptor },
-  ],
-})
-export class ResourceServerModule {}
+@Module({})
+export class ResourceServerModule {
+  static forRoot({ imports = [], providers }: ResourceServerOptions): DynamicModule {
+    return {
+      module: ResourceServerModule,
+      global: true,
+      imports,
+      providers: [
+        ...providers,
+        ClaimsService,
+        { provide: APP_GUARD, useClass: AccessTokenGuard },
+        // In this order: claims filtering outside, the call audit inside.
+        { provide: APP_INTERCEPTOR, useClass: ClaimsInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: ApiCallAuditInterceptor },
+      ],
+      exports: [ClaimsService],
+    };
+  }
+}

@@ -1,59 +1,94 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { decodeProtectedHeader, type JWTPayload } from 'jose';
-import type { AppConfig } from '../config/env';
-import { JwsService } from '../keys/jws.service';
+import { SIGNING_ALGORITHMS, type AppConfig } from '../config/env';
 import { KeysService } from '../keys/keys.service';
+import {
+  asInvalidToken,
+  principalOf,
+  refused,
+  verifyAccessToken,
+  type AccessTokenKeyResolver,
+  type AccessTokenPolicy,
+  type Principal,
+  type VerifiedAccessToken,
+} from '../protocol/access-token';
+import { InvalidTokenError } from '../protocol/errors';
 import { RevocationService } from './revocation.service';
 
-export interface VerifiedAccessToken {
-  claims: JWTPayload & {
-    jti: string;
-    client_id: string;
-    scope: string;
-    sub: string;
-    exp: number;
-    iat: number;
-  };
-}
+/** Every algorithm access tokens may carry: those of our signing keys, never HS* or none. */
+export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = SIGNING_ALGORITHMS;
+
+/** The jti of every token we issue is a UUID (the key of the tokens table). */
+const JTI = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Full verification of one of our access tokens outside the request guard (introspection,
- * revocation): typ, kid, exact algorithm, signature, iss, aud, exp, revocation.
- * Returns undefined for anything that is not a live token of ours — callers never say why.
+ * The one verifier of our access tokens — for the resource-server guard (as its
+ * AccessTokenAuthenticator), introspection and revocation: RFC 9068 verification against our key
+ * store, then revocation. Failures are InvalidTokenError (RFC 6750 §3.1) whatever went wrong, so a
+ * token is never accepted on an error path.
  */
 @Injectable()
 export class AccessTokenVerifier {
+  private readonly policy: AccessTokenPolicy;
+
   constructor(
     private readonly keys: KeysService,
-    private readonly jws: JwsService,
     private readonly revocations: RevocationService,
-    @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
-  ) {}
+    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+  ) {
+    this.policy = {
+      issuer: config.get('ISSUER', { infer: true }),
+      audience: config.get('ACCESS_TOKEN_AUDIENCE', { infer: true }),
+    };
+  }
 
-  /** `allowExpired`: for revocation, where an expired token of ours still identifies its record. */
-  async verify(token: string, { allowExpired = false } = {}): Promise<VerifiedAccessToken | undefined> {
-    if (token.length > 8192 || token.split('.').length !== 3) return undefined;
+  /** The key named by `kid`, with the one rule for unknown kids (KeysService.verificationKeyOrReload). */
+  private readonly resolveKey: AccessTokenKeyResolver = (kid) => this.keys.verificationKeyOrReload(kid);
+
+  /**
+   * A live token of ours, or InvalidTokenError. `allowExpired`: for revocation (RFC 7009), where an
+   * expired token of ours still identifies its record; revocation is not checked then either.
+   */
+  async verify(token: string, { allowExpired = false } = {}): Promise<VerifiedAccessToken> {
+    const verified = await verifyAccessToken(token, this.resolveKey, { ...this.policy, allowExpired });
+    if (!JTI.test(verified.claims.jti)) throw refused('claims', 'jti is not a UUID');
+    if (!allowExpired) await this.assertNotRevoked(verified.claims.jti);
+    return verified;
+  }
+
+  /** As `verify`, but undefined for anything that is not a live token of ours: callers never say why. */
+  async identify(
+    token: string,
+    options: { allowExpired?: boolean } = {},
+  ): Promise<VerifiedAccessToken | undefined> {
     try {
-      const header = decodeProtectedHeader(token);
-      const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : '';
-      if ((typ !== 'at+jwt' && typ !== 'application/at+jwt') || header.crit !== undefined) return undefined;
-      if (typeof header.kid !== 'string') return undefined;
-      const key = await this.keys.verificationKeyOrReload(header.kid);
-      if (!key || key.alg !== header.alg) return undefined;
-      const claims = (await this.jws.verify(token, key, {
-        issuer: this.config.get('ISSUER', { infer: true }),
-        audience: this.config.get('ACCESS_TOKEN_AUDIENCE', { infer: true }),
-        clockTolerance: 5,
-        ignoreExpiration: allowExpired,
-      })) as VerifiedAccessToken['claims'];
-      if (typeof claims.jti !== 'string' || !/^[0-9a-f-]{36}$/i.test(claims.jti)) return undefined;
-      // Our signature proves the origin; revocation is the in-memory set (or the database while
-      // notifications are down), so no query is needed per token.
-      if (!allowExpired && (await this.revocations.isRevoked(claims.jti))) return undefined;
-      return { claims };
-    } catch {
-      return undefined;
+      return await this.verify(token, options);
+    } catch (err) {
+      if (err instanceof InvalidTokenError) return undefined;
+      throw err;
     }
+  }
+
+  /** The principal of a live token, or InvalidTokenError. */
+  async authenticate(token: string): Promise<Principal> {
+    return principalOf(await this.verify(token));
+  }
+
+  /**
+   * For a token verified earlier: what may have changed since — it was revoked, or its signing key is
+   * no longer published (RFC 9068 §4: the key must be the issuer's).
+   */
+  async reconfirm(principal: Principal): Promise<void> {
+    const key = principal.kid === undefined ? undefined : await this.resolveKey(principal.kid);
+    if (!key) throw refused('key', `key ${principal.kid} is no longer published`);
+    await this.assertNotRevoked(principal.jti);
+  }
+
+  /** Our signature proves the origin; revocation is the in-memory set (or the database while notifications are down). */
+  private async assertNotRevoked(jti: string): Promise<void> {
+    const revoked = await this.revocations.isRevoked(jti).catch((err: unknown) => {
+      throw asInvalidToken(err);
+    });
+    if (revoked) throw refused('revoked', `jti ${jti}`);
   }
 }

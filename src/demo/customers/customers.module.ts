@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClaimsModule } from '../../resource-server/claims/claims.module';
 import { CustomerEntity } from './customer.entity';
 import { CustomersController } from './customers.controller';
 import { CustomersService } from './customers.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([CustomerEntity]), ClaimsModule],
+  imports: [TypeOrmModule.forFeature([CustomerEntity])],
   providers: [CustomersService],
   controllers: [CustomersController],
 })

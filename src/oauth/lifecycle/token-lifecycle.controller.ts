@@ -83,7 +83,7 @@ export class TokenLifecycleController {
     if (!token) throw new InvalidRequestError('token is required');
     const hint = params.token_type_hint;
     const tryAccess = async () => {
-      const verified = await this.verifier.verify(token, { allowExpired: true });
+      const verified = await this.verifier.identify(token, { allowExpired: true });
       if (!verified || verified.claims.client_id !== client.clientId) return false;
       await this.revocations.revoke(
         { jti: verified.claims.jti },
@@ -136,7 +136,7 @@ export class TokenLifecycleController {
     if (!token) throw new InvalidRequestError('token is required');
 
     let answer: Record<string, unknown> = { active: false };
-    const verified = await this.verifier.verify(token);
+    const verified = await this.verifier.identify(token);
     if (verified && (caller.admin || verified.claims.client_id === caller.clientId)) {
       const { claims } = verified;
       answer = {
@@ -177,7 +177,7 @@ export class TokenLifecycleController {
   ): Promise<Caller> {
     const bearer = bearerTokenOf(req);
     if (bearer !== undefined) {
-      const verified = bearer ? await this.verifier.verify(bearer) : undefined;
+      const verified = bearer ? await this.verifier.identify(bearer) : undefined;
       if (!verified) throw new InvalidTokenError('The access token is invalid, expired or revoked');
       if (!verified.claims.scope.split(' ').includes('admin')) throw new InsufficientScopeError(['admin']);
       return { clientId: verified.claims.client_id, admin: true, events: [] };

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { SignJWT } from 'jose';
 import { createHash } from 'node:crypto';
 import type { ClientEntity } from '../../clients/client.entity';
 import { Clock } from '../../platform/clock';
 import type { AppConfig } from '../../config/env';
+import { JwsService } from '../../keys/jws.service';
 import { KeysService } from '../../keys/keys.service';
 
 export interface IdTokenInput {
@@ -28,6 +28,7 @@ export function atHash(accessToken: string, alg: string): string {
 export class IdTokenService {
   constructor(
     private readonly keys: KeysService,
+    private readonly jws: JwsService,
     private readonly clock: Clock,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
   ) {}
@@ -36,17 +37,16 @@ export class IdTokenService {
     const key = this.keys.signingKey();
     const iat = this.clock.nowSeconds();
     const ttl = input.client.accessTokenTtl ?? this.config.get('ACCESS_TOKEN_TTL', { infer: true });
-    return new SignJWT({
+    const claims = {
       auth_time: Math.floor(input.authTime.getTime() / 1000),
       ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
       at_hash: atHash(input.accessToken, key.alg),
-    })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-      .setIssuer(this.config.get('ISSUER', { infer: true }))
-      .setSubject(input.subject)
-      .setAudience(input.client.clientId)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + ttl)
-      .sign(key.privateKey);
+      iss: this.config.get('ISSUER', { infer: true }),
+      sub: input.subject,
+      aud: input.client.clientId,
+      iat,
+      exp: iat + ttl,
+    };
+    return this.jws.sign(claims, key, 'JWT');
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { from, mergeMap, type Observable } from 'rxjs';
 import type { AuthenticatedRequest } from '../decorators';
-import { ScopesService } from '../../scopes/scopes.service';
+import { ClaimCatalog } from '../resource-server.ports';
 import { filterClaims } from './claims-filter';
 
 /**
@@ -10,7 +10,7 @@ import { filterClaims } from './claims-filter';
  */
 @Injectable()
 export class ClaimsInterceptor implements NestInterceptor {
-  constructor(private readonly scopes: ScopesService) {}
+  constructor(private readonly catalog: ClaimCatalog) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const principal = ctx.switchToHttp().getRequest<AuthenticatedRequest>().user;
@@ -20,7 +20,7 @@ export class ClaimsInterceptor implements NestInterceptor {
       .pipe(
         mergeMap((body) =>
           from(
-            this.scopes.categoriesGrantedBy(principal.scopes).then((granted) => filterClaims(body, granted)),
+            this.catalog.categoriesGrantedBy(principal.scopes).then((granted) => filterClaims(body, granted)),
           ),
         ),
       );

@@ -1,24 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '../principal';
 import { InsufficientScopeError } from '../../protocol/errors';
-import { ScopesService } from '../../scopes/scopes.service';
+import type { Principal } from '../principal';
+import { ClaimCatalog } from '../resource-server.ports';
 import { ungrantedFields } from './claims-filter';
 
 @Injectable()
 export class ClaimsService {
-  constructor(private readonly scopes: ScopesService) {}
+  constructor(private readonly catalog: ClaimCatalog) {}
 
   /**
    * Writing a field needs the same claim category as reading it: a body that sets a field of a
    * category the token does not grant is refused with 403 insufficient_scope naming a scope that would.
    */
   async assertWritable(body: object, principal: Principal): Promise<void> {
-    const granted = await this.scopes.categoriesGrantedBy(principal.scopes);
+    const granted = await this.catalog.categoriesGrantedBy(principal.scopes);
     const denied = ungrantedFields(body, granted);
     if (denied.length === 0) return;
     const needed = new Set<string>();
     for (const { category } of denied) {
-      const [scope] = await this.scopes.scopesGranting(category);
+      const [scope] = await this.catalog.scopesGranting(category);
       needed.add(scope ?? `<${category}>`);
     }
     throw new InsufficientScopeError(

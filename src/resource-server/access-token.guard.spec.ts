@@ -1,0 +1,171 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { refused, type Principal } from '../protocol/access-token';
+import { OAuthError } from '../protocol/errors';
+import { AccessTokenGuard } from './access-token.guard';
+import { Authenticated, Public, type AuthenticatedRequest } from './decorators';
+import type { AccessTokenAuthenticator, ApiCallEvent, ApiCallRecorder } from './resource-server.ports';
+
+class Routes {
+  @Public() open() {}
+  @Authenticated({ scopes: ['customers:read'] }) read() {}
+  @Authenticated({ scopes: ['customers:read', 'customers:write'] }) write() {}
+  undeclared() {}
+}
+
+const principal: Principal = {
+  jti: 'jti-1',
+  sub: 'client-1',
+  clientId: 'client-1',
+  scopes: new Set(['customers:read']),
+  exp: Math.floor(Date.now() / 1000) + 300,
+  kid: 'k1',
+};
+
+function request(authorization?: string): AuthenticatedRequest {
+  return {
+    method: 'GET',
+    url: '/customers/1?x=1',
+    routeOptions: { url: '/customers/:id' },
+    headers: authorization === undefined ? {} : { authorization },
+    query: {},
+    id: 'req-1',
+    ip: '127.0.0.1',
+  } as unknown as AuthenticatedRequest;
+}
+
+function context(handler: keyof Routes, req: AuthenticatedRequest): ExecutionContext {
+  return {
+    getHandler: () => Routes.prototype[handler],
+    getClass: () => Routes,
+    switchToHttp: () => ({ getRequest: () => req }),
+  } as unknown as ExecutionContext;
+}
+
+describe('AccessTokenGuard (RFC 6750 §3, deny by default)', () => {
+  let authenticator: { authenticate: ReturnType<typeof vi.fn>; reconfirm: ReturnType<typeof vi.fn> };
+  let events: ApiCallEvent[];
+  let guard: AccessTokenGuard;
+
+  const refusal = async (handler: keyof Routes, req: AuthenticatedRequest) => {
+    const err = await guard.canActivate(context(handler, req)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(OAuthError);
+    return err as OAuthError;
+  };
+
+  beforeEach(() => {
+    authenticator = {
+      authenticate: vi.fn((token: string) =>
+        token === 'good' ? Promise.resolve(principal) : Promise.reject(refused('signature', 'x')),
+      ),
+      reconfirm: vi.fn(() => Promise.resolve()),
+    };
+    events = [];
+    const recorder: ApiCallRecorder = { record: (e) => void events.push(e) };
+    guard = new AccessTokenGuard(
+      new Reflector(),
+      authenticator as unknown as AccessTokenAuthenticator,
+      recorder,
+    );
+  });
+
+  it('lets a public route through without a token or an event', async () => {
+    expect(await guard.canActivate(context('open', request()))).toBe(true);
+    expect(events).toEqual([]);
+  });
+
+  it('puts the principal on req.user when the token carries the scopes', async () => {
+    const req = request('Bearer good');
+    expect(await guard.canActivate(context('read', req))).toBe(true);
+    expect(req.user).toBe(principal);
+    expect(events).toEqual([]);
+  });
+
+  it('needs a token on a route that declares nothing', async () => {
+    expect((await refusal('undeclared', request())).status).toBe(401);
+    expect(await guard.canActivate(context('undeclared', request('Bearer good')))).toBe(true);
+  });
+
+  it('no token: 401 with a bare challenge, audited as invalid_token', async () => {
+    const err = await refusal('read', request());
+    expect(err.status).toBe(401);
+    expect(err.headers['WWW-Authenticate']).toBe('Bearer realm="scopegate"');
+    expect(events).toEqual([
+      {
+        type: 'api.call',
+        outcome: 'denied',
+        details: { method: 'GET', path: '/customers/:id', reason: 'invalid_token', status: 401 },
+        meta: { requestId: 'req-1', ip: '127.0.0.1', userAgent: undefined },
+      },
+    ]);
+  });
+
+  it('a bad token: 401 invalid_token with the verifier’s description', async () => {
+    const err = await refusal('read', request('Bearer forged'));
+    expect(err.toJSON()).toEqual({
+      error: 'invalid_token',
+      error_description: 'The access token signature is invalid',
+    });
+    expect(events[0]).toMatchObject({ outcome: 'denied', details: { reason: 'invalid_token', status: 401 } });
+  });
+
+  it('a malformed Authorization header: 401 invalid_token without asking the verifier', async () => {
+    const err = await refusal('read', request('Bearer "quoted"'));
+    expect(err.description).toBe('The access token is malformed');
+    expect(authenticator.authenticate).not.toHaveBeenCalled();
+  });
+
+  it('a missing scope: 403 insufficient_scope naming the route’s scopes, audited with the caller', async () => {
+    const err = await refusal('write', request('Bearer good'));
+    expect(err.status).toBe(403);
+    expect(err.headers['WWW-Authenticate']).toContain('scope="customers:read customers:write"');
+    expect(events).toEqual([
+      {
+        type: 'api.call',
+        outcome: 'denied',
+        actor: 'client-1',
+        subject: 'client-1',
+        clientId: 'client-1',
+        jti: 'jti-1',
+        details: {
+          method: 'GET',
+          path: '/customers/:id',
+          reason: 'insufficient_scope',
+          required: ['customers:read', 'customers:write'],
+          status: 403,
+        },
+        meta: { requestId: 'req-1', ip: '127.0.0.1', userAgent: undefined },
+      },
+    ]);
+  });
+
+  it('verifies a token once, then only re-checks revocation and key on each request', async () => {
+    for (let i = 0; i < 3; i++)
+      expect(await guard.canActivate(context('read', request('Bearer good')))).toBe(true);
+    expect(authenticator.authenticate).toHaveBeenCalledTimes(1);
+    expect(authenticator.reconfirm).toHaveBeenCalledTimes(2);
+  });
+
+  it('a cached token that is revoked since is refused, and forgotten', async () => {
+    await guard.canActivate(context('read', request('Bearer good')));
+    authenticator.reconfirm.mockRejectedValueOnce(refused('revoked'));
+    expect((await refusal('read', request('Bearer good'))).description).toBe('The access token was revoked');
+    await guard.canActivate(context('read', request('Bearer good')));
+    expect(authenticator.authenticate).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not serve an expired principal from the cache', async () => {
+    authenticator.authenticate.mockResolvedValueOnce({
+      ...principal,
+      exp: Math.floor(Date.now() / 1000) - 1,
+    });
+    await guard.canActivate(context('read', request('Bearer good')));
+    await guard.canActivate(context('read', request('Bearer good')));
+    expect(authenticator.authenticate).toHaveBeenCalledTimes(2);
+    expect(authenticator.reconfirm).not.toHaveBeenCalled();
+  });
+});

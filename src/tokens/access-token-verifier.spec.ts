@@ -1,0 +1,112 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import type { JWTPayload } from 'jose';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { JwsService } from '../keys/jws.service';
+import type { KeysService, SigningKey, VerificationKey } from '../keys/keys.service';
+import { InvalidTokenError } from '../protocol/errors';
+import type { RevocationService } from './revocation.service';
+import { AccessTokenVerifier } from './access-token-verifier';
+
+const ISSUER = 'https://as.example';
+const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const signing: SigningKey = { kid: 'k1', alg: 'ES256', privateKey };
+const verification = { kid: 'k1', alg: 'ES256', publicKey } as VerificationKey;
+const jws = new JwsService();
+
+function token(changes: JWTPayload = {}): string {
+  const iat = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: ISSUER,
+    sub: 'c1',
+    aud: ISSUER,
+    exp: iat + 300,
+    iat,
+    jti: randomUUID(),
+    client_id: 'c1',
+    scope: 'customers:read',
+    ...changes,
+  };
+  return jws.sign(claims, signing, 'at+jwt');
+}
+
+describe('AccessTokenVerifier', () => {
+  let keys: { verificationKeyOrReload: ReturnType<typeof vi.fn> };
+  let revoked: Set<string>;
+  let verifier: AccessTokenVerifier;
+
+  beforeEach(() => {
+    keys = {
+      verificationKeyOrReload: vi.fn((kid: string) =>
+        Promise.resolve(kid === 'k1' ? verification : undefined),
+      ),
+    };
+    revoked = new Set();
+    const revocations = { isRevoked: (jti: string) => Promise.resolve(revoked.has(jti)) };
+    const config = {
+      get: (k: string) => (k === 'ISSUER' || k === 'ACCESS_TOKEN_AUDIENCE' ? ISSUER : undefined),
+    };
+    verifier = new AccessTokenVerifier(
+      keys as unknown as KeysService,
+      revocations as unknown as RevocationService,
+      config as never,
+    );
+  });
+
+  it('authenticates a token it signed into a principal, looking the key up by kid', async () => {
+    const jti = randomUUID();
+    const principal = await verifier.authenticate(token({ jti }));
+    expect(principal).toMatchObject({ jti, sub: 'c1', clientId: 'c1', kid: 'k1' });
+    expect([...principal.scopes]).toEqual(['customers:read']);
+    expect(keys.verificationKeyOrReload).toHaveBeenCalledWith('k1');
+  });
+
+  it('refuses a revoked token', async () => {
+    const jti = randomUUID();
+    revoked.add(jti);
+    await expect(verifier.verify(token({ jti }))).rejects.toMatchObject({
+      description: 'The access token was revoked',
+    });
+  });
+
+  it('refuses a jti that is not one of ours (a UUID)', async () => {
+    await expect(verifier.verify(token({ jti: 'not-a-uuid' }))).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('allowExpired (revocation): an expired or already revoked token of ours still identifies its record', async () => {
+    const jti = randomUUID();
+    revoked.add(jti);
+    const expired = token({ jti, iat: 1_000, exp: 1_300 });
+    expect(await verifier.identify(expired)).toBeUndefined();
+    expect((await verifier.identify(expired, { allowExpired: true }))?.claims.jti).toBe(jti);
+  });
+
+  it('identify answers undefined for anything else, never why', async () => {
+    for (const t of ['garbage', token({ aud: 'other' }), `${token().slice(0, -4)}AAAA`])
+      expect(await verifier.identify(t)).toBeUndefined();
+  });
+
+  it('a revocation store failure refuses the token instead of letting it through', async () => {
+    const failing = new AccessTokenVerifier(
+      keys as unknown as KeysService,
+      { isRevoked: () => Promise.reject(new Error('db down')) } as unknown as RevocationService,
+      { get: () => ISSUER } as never,
+    );
+    await expect(failing.authenticate(token())).rejects.toMatchObject({
+      description: 'The access token is invalid',
+      detail: 'Error: db down',
+    });
+  });
+
+  it('reconfirm: refuses once the token is revoked or its key is unpublished', async () => {
+    const principal = await verifier.authenticate(token());
+    await expect(verifier.reconfirm(principal)).resolves.toBeUndefined();
+    keys.verificationKeyOrReload.mockResolvedValueOnce(undefined);
+    await expect(verifier.reconfirm(principal)).rejects.toMatchObject({
+      description: 'The token was not signed by a key of this server',
+    });
+    revoked.add(principal.jti);
+    await expect(verifier.reconfirm(principal)).rejects.toMatchObject({
+      description: 'The access token was revoked',
+    });
+  });
+});
