@@ -11,7 +11,8 @@ function keysOver(rows: () => Promise<object[]>) {
     get: (k: string) => (k === 'KEYS_ENCRYPTION_KEY' ? randomBytes(32).toString('base64url') : undefined),
   };
   const notifications = { on: () => undefined, onReconnect: () => undefined };
-  const keys = new KeysService(dataSource as never, config as never, notifications as never);
+  const audit = { record: () => Promise.resolve() };
+  const keys = new KeysService(dataSource as never, config as never, notifications as never, audit as never);
   return { keys, find };
 }
 
