@@ -17,6 +17,14 @@ import { ClientEntity, type ClientStatus, type TokenEndpointAuthMethod } from '.
 import type { CreateClientDto, UpdateClientDto } from './dto/client.dto';
 import { validateRedirectUri } from '../protocol/redirect-uri';
 
+/**
+ * A role deleted between the check and the write: the foreign key clients.role → roles refuses it
+ * (SQLSTATE 23503), and that is a bad request, not a server error.
+ */
+function roleRefused(err: unknown): never {
+  throw (err as { code?: string }).code === '23503' ? new BadRequestException('unknown role') : err;
+}
+
 const CLIENTS_CHANNEL = 'scopegate_clients';
 const CLIENT_CACHE_TTL_MS = 60_000;
 const CLIENT_CACHE_MAX = 10_000;
@@ -162,7 +170,7 @@ export class ClientsService {
       apiKeyHash: apiKey ? keyedHash(this.pepper, apiKey) : null,
       clientIdIssuedAt: new Date(),
     });
-    await this.clients.insert(client);
+    await this.clients.insert(client).catch(roleRefused);
     await this.changed('admin.client.created', by, meta, clientId, {
       client_name: client.clientName,
       grant_types: grantTypes,
@@ -198,7 +206,7 @@ export class ClientsService {
       apiKey = dto.require_api_key ? randomSecret() : undefined;
       c.apiKeyHash = apiKey ? keyedHash(this.pepper, apiKey) : null;
     }
-    await this.clients.save(c);
+    await this.clients.save(c).catch(roleRefused);
     await this.changed('admin.client.updated', by, meta, clientId, { ...dto });
     return Object.assign(c, { issuedApiKey: apiKey });
   }

@@ -165,13 +165,22 @@ export class ScopesService {
     return r;
   }
 
+  /**
+   * Refused (409) while a client or a user holds the role. The database decides, race-free: the
+   * foreign key clients.role → roles and the trigger guarding users.roles (migration RoleHolders) lock
+   * the role row, so a concurrent assignment either lands first (and the delete is refused) or waits
+   * and then finds the role gone.
+   */
   async deleteRole(name: string, by: Principal, meta: RequestMeta): Promise<void> {
     await this.getRole(name);
-    const [assigned] = (await this.roles.query('SELECT 1 FROM clients WHERE role = $1 LIMIT 1', [
-      name,
-    ])) as unknown[];
-    if (assigned) throw new ConflictException(`role ${name} is assigned to a client`);
-    await this.roles.delete({ name });
+    try {
+      await this.roles.delete({ name });
+    } catch (err) {
+      // 23503 foreign_key_violation, or 23001 restrict_violation (newer PostgreSQL versions, for RESTRICT).
+      const e = err as { code?: string; table?: string };
+      if (e.code !== '23503' && e.code !== '23001') throw err;
+      throw new ConflictException(`role ${name} is assigned to a ${e.table === 'users' ? 'user' : 'client'}`);
+    }
     await this.changed('admin.role.deleted', by, meta, name, {});
   }
 

@@ -19,6 +19,14 @@ import { passwordProblem } from './password-policy';
 import { UserEntity, type UserStatus } from './user.entity';
 import type { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 
+/**
+ * A role deleted between the check and the write: the database refuses users holding a role that does
+ * not exist (SQLSTATE 23503, migration RoleHolders), and that is a bad request, not a server error.
+ */
+function roleRefused(err: unknown): never {
+  throw (err as { code?: string }).code === '23503' ? new BadRequestException('unknown role(s)') : err;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Users, their argon2id passwords (argon2id is @node-rs/argon2's default algorithm) and their roles. */
@@ -117,7 +125,7 @@ export class UsersService implements OnModuleInit {
       // Two concurrent creations: the unique index on lower(username) decides.
       if ((err as { code?: string }).code === '23505')
         throw new ConflictException(`username ${dto.username} is taken`);
-      throw err;
+      roleRefused(err);
     }
     delete (user as Partial<UserEntity>).passwordHash;
     await this.changed('admin.user.created', by, meta, user.id, { username: user.username, roles });
@@ -129,7 +137,7 @@ export class UsersService implements OnModuleInit {
     if (dto.roles !== undefined) u.roles = await this.checkedRoles(dto.roles);
     if (dto.name !== undefined) u.name = dto.name;
     if (dto.email !== undefined) u.email = dto.email;
-    await this.users.update({ id }, { roles: u.roles, name: u.name, email: u.email });
+    await this.users.update({ id }, { roles: u.roles, name: u.name, email: u.email }).catch(roleRefused);
     await this.changed('admin.user.updated', by, meta, id, { ...dto });
     return this.get(id);
   }
