@@ -31,7 +31,6 @@ const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGran
     ClientAuthenticator,
     AuthorizeService,
     LoginThrottle,
-    RefreshTokensService,
     { provide: REFRESH_TOKEN_LIFECYCLE, useExisting: RefreshTokensService },
     IdTokenService,
     UserTokenIssuer,

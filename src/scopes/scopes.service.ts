@@ -1,11 +1,11 @@
 import { ConflictException, Injectable, NotFoundException, BadRequestException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import type { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { NotificationsService } from '../platform/db/notifications.service';
 import { ClaimCategoryEntity } from './claim-category.entity';
 import type { RequestMeta } from '../platform/http/request-meta';
-import type { Principal } from '../resource-server/principal';
 import { RoleEntity } from './role.entity';
 import { ScopeEntity } from './scope.entity';
 import type { CreateRoleDto, CreateScopeDto, UpdateRoleDto, UpdateScopeDto } from './dto/scope.dto';
@@ -97,7 +97,7 @@ export class ScopesService {
     return s;
   }
 
-  async createScope(dto: CreateScopeDto, by: Principal, meta: RequestMeta): Promise<ScopeEntity> {
+  async createScope(dto: CreateScopeDto, by: Actor, meta: RequestMeta): Promise<ScopeEntity> {
     if (await this.scopes.existsBy({ name: dto.name }))
       throw new ConflictException(`scope ${dto.name} exists`);
     await this.assertCategory(dto.claim_category);
@@ -112,12 +112,7 @@ export class ScopesService {
     return s;
   }
 
-  async updateScope(
-    name: string,
-    dto: UpdateScopeDto,
-    by: Principal,
-    meta: RequestMeta,
-  ): Promise<ScopeEntity> {
+  async updateScope(name: string, dto: UpdateScopeDto, by: Actor, meta: RequestMeta): Promise<ScopeEntity> {
     const s = await this.getScope(name);
     if (dto.claim_category !== undefined) await this.assertCategory(dto.claim_category ?? undefined);
     if (dto.description !== undefined) s.description = dto.description;
@@ -127,7 +122,7 @@ export class ScopesService {
     return s;
   }
 
-  async deleteScope(name: string, by: Principal, meta: RequestMeta): Promise<void> {
+  async deleteScope(name: string, by: Actor, meta: RequestMeta): Promise<void> {
     await this.getScope(name);
     const users = await this.roles.createQueryBuilder('r').where(':name = ANY(r.scopes)', { name }).getMany();
     if (users.length)
@@ -146,7 +141,7 @@ export class ScopesService {
     return r;
   }
 
-  async createRole(dto: CreateRoleDto, by: Principal, meta: RequestMeta): Promise<RoleEntity> {
+  async createRole(dto: CreateRoleDto, by: Actor, meta: RequestMeta): Promise<RoleEntity> {
     if (await this.roles.existsBy({ name: dto.name })) throw new ConflictException(`role ${dto.name} exists`);
     const scopes = await this.assertScopes(dto.scopes);
     const r = await this.roles.save(
@@ -156,7 +151,7 @@ export class ScopesService {
     return r;
   }
 
-  async updateRole(name: string, dto: UpdateRoleDto, by: Principal, meta: RequestMeta): Promise<RoleEntity> {
+  async updateRole(name: string, dto: UpdateRoleDto, by: Actor, meta: RequestMeta): Promise<RoleEntity> {
     const r = await this.getRole(name);
     if (dto.scopes !== undefined) r.scopes = await this.assertScopes(dto.scopes);
     if (dto.description !== undefined) r.description = dto.description;
@@ -171,7 +166,7 @@ export class ScopesService {
    * the role row, so a concurrent assignment either lands first (and the delete is refused) or waits
    * and then finds the role gone.
    */
-  async deleteRole(name: string, by: Principal, meta: RequestMeta): Promise<void> {
+  async deleteRole(name: string, by: Actor, meta: RequestMeta): Promise<void> {
     await this.getRole(name);
     try {
       await this.roles.delete({ name });
@@ -204,7 +199,7 @@ export class ScopesService {
 
   private async changed(
     type: string,
-    by: Principal,
+    by: Actor,
     meta: RequestMeta,
     subject: string,
     details: Record<string, unknown>,
