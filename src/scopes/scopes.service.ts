@@ -10,6 +10,13 @@ import { RoleEntity } from './role.entity';
 import { ScopeEntity } from './scope.entity';
 import type { CreateRoleDto, CreateScopeDto, UpdateRoleDto, UpdateScopeDto } from './dto/scope.dto';
 
+/** Catalog entries to make sure exist (a seed): what is there already is left alone. */
+export interface CatalogSeed {
+  categories: Pick<ClaimCategoryEntity, 'name' | 'description'>[];
+  scopes: Pick<ScopeEntity, 'name' | 'description' | 'claimCategory'>[];
+  roles: Pick<RoleEntity, 'name' | 'description' | 'scopes'>[];
+}
+
 export interface Catalog {
   scopes: Map<string, ScopeEntity>;
   roles: Map<string, RoleEntity>;
@@ -63,6 +70,21 @@ export class ScopesService {
       roles: new Map(roles.map((r) => [r.name, r])),
       categories: new Set(categories.map((c) => c.name)),
     };
+  }
+
+  /** Inserts the entries that are missing, in one transaction (categories, then scopes, then roles). */
+  async ensureCatalog(seed: CatalogSeed): Promise<void> {
+    await this.roles.manager.transaction(async (m) => {
+      const insert = [
+        [ClaimCategoryEntity, seed.categories],
+        [ScopeEntity, seed.scopes],
+        [RoleEntity, seed.roles],
+      ] as const;
+      for (const [entity, rows] of insert) {
+        await m.createQueryBuilder().insert().into(entity).values(rows).orIgnore().execute();
+      }
+    });
+    this.invalidate();
   }
 
   /** Claim categories that a set of scopes makes visible. */
