@@ -9,15 +9,17 @@ import {
 import { Authenticated, CurrentPrincipal } from '../resource-server/decorators';
 import type { Principal } from '../resource-server/principal';
 import { Meta, type RequestMeta } from '../platform/http/request-meta';
+import { AuditQueryService } from '../audit/audit-query.service';
 import { RevocationService } from '../tokens/revocation.service';
-import { TokenUsageService } from '../tokens/token-usage.service';
+import { TokensService } from '../tokens/tokens.service';
 
 @ApiTags('admin: tokens and keys')
 @Authenticated({ scopes: ['admin'] })
 @Controller('admin/tokens')
 export class TokensAdminController {
   constructor(
-    private readonly usage: TokenUsageService,
+    private readonly tokens: TokensService,
+    private readonly auditQuery: AuditQueryService,
     private readonly revocations: RevocationService,
   ) {}
 
@@ -43,8 +45,24 @@ export class TokensAdminController {
     },
   })
   @ApiNotFoundResponse()
-  get(@Param('jti') jti: string) {
-    return this.usage.describe(jti);
+  async get(@Param('jti') jti: string) {
+    // The record from its owner (tokens), the usage from the audit log's owner.
+    const record = await this.tokens.record(jti);
+    return {
+      jti: record.jti,
+      client_id: record.clientId,
+      sub: record.subject,
+      scope: record.scopes.join(' '),
+      aud: record.audience,
+      grant_type: record.grantType,
+      kid: record.kid,
+      issued_at: record.issuedAt.toISOString(),
+      expires_at: record.expiresAt.toISOString(),
+      revoked_at: record.revokedAt?.toISOString() ?? null,
+      revoked_reason: record.revokedReason,
+      txn: record.requestId,
+      usage: await this.auditQuery.usageOf(record.jti),
+    };
   }
 
   @Delete(':jti')
@@ -57,7 +75,7 @@ export class TokensAdminController {
     @CurrentPrincipal() by: Principal,
     @Meta() meta: RequestMeta,
   ): Promise<void> {
-    await this.usage.describe(jti); // 404 for an unknown jti
+    await this.tokens.record(jti); // 404 for an unknown jti
     await this.revocations.revoke(
       { jti },
       'revoked by an administrator',

@@ -20,17 +20,20 @@ export interface AuditEventInput {
 }
 
 /**
- * Rows to insert atomically with the events (e.g. the token record of `token.issued`): a table name
- * and rows keyed by column name.
+ * Rows of another module that must commit in the same statement as the events (the token record of
+ * `token.issued`). The module that owns the table supplies `sql`: a data-modifying statement reading
+ * its rows from the JSON array parameter it is handed. The writer never names that table: it collects
+ * the rows of every unit in a batch that share the same `sql` function and runs each group as one CTE
+ * of the batch's INSERT (docs/architecture.md).
  */
-export interface RowsToInsert {
-  table: string;
-  rows: Record<string, unknown>[];
+export interface CommittedWith {
+  sql: (rowsParam: string) => string;
+  rows: readonly object[];
 }
 
 interface Pending {
   events: AuditEventInput[];
-  inserts: RowsToInsert[];
+  writes: CommittedWith[];
   at: Date;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -41,7 +44,6 @@ interface ChainHead {
   hash: string;
 }
 
-const NAME = /^[a-z_][a-z0-9_]*$/;
 const MAX_BATCH = 2000;
 /** Above this many unwritten events, API-call events are awaited too (backpressure, bounded memory). */
 const HIGH_WATER = 5000;
@@ -99,15 +101,10 @@ export class AuditService implements BeforeApplicationShutdown {
     return this.commit([event]);
   }
 
-  /** Events plus rows that must be committed atomically with them. */
-  commit(events: AuditEventInput[], inserts: RowsToInsert[] = []): Promise<void> {
-    for (const ins of inserts) {
-      if (!NAME.test(ins.table) || (ins.rows[0] && !Object.keys(ins.rows[0]).every((c) => NAME.test(c)))) {
-        throw new Error(`bad table or column name in ${ins.table}`);
-      }
-    }
+  /** Events plus rows (written by their owner's statement) that must be committed atomically with them. */
+  commit(events: AuditEventInput[], writes: CommittedWith[] = []): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ events, inserts, at: new Date(), resolve, reject });
+      this.queue.push({ events, writes, at: new Date(), resolve, reject });
       this.queued += events.length;
       this.draining ??= this.drain();
     });
@@ -170,15 +167,15 @@ export class AuditService implements BeforeApplicationShutdown {
   }
 
   private async write(batch: Pending[]): Promise<void> {
-    const tables = new Map<string, Record<string, unknown>[]>();
+    const writes = new Map<CommittedWith['sql'], object[]>();
     for (const p of batch) {
-      for (const ins of p.inserts) tables.set(ins.table, [...(tables.get(ins.table) ?? []), ...ins.rows]);
+      for (const w of p.writes) writes.set(w.sql, [...(writes.get(w.sql) ?? []), ...w.rows]);
     }
     for (let attempt = 0; ; attempt++) {
       this.head ??= await this.loadHead();
       const { rows, head } = this.chain(batch, this.head);
       try {
-        await this.insert(rows, tables);
+        await this.insert(rows, writes);
         this.head = head;
         return;
       } catch (err) {
@@ -228,22 +225,18 @@ export class AuditService implements BeforeApplicationShutdown {
     return { rows, head: prev };
   }
 
-  /** One statement: the extra rows in CTEs, then the events; all or nothing. */
-  private async insert(events: Record<string, unknown>[], tables: Map<string, Record<string, unknown>[]>) {
+  /** One statement: the owners' writes in CTEs, then the events; all or nothing. */
+  private async insert(events: Record<string, unknown>[], writes: Map<CommittedWith['sql'], object[]>) {
     const params: string[] = [];
     const ctes: string[] = [];
-    const into = (table: string, columns: string[]) => {
-      params.push('');
-      const list = columns.map((c) => `"${c}"`).join(', ');
-      return `INSERT INTO "${table}" (${list}) SELECT ${list} FROM json_populate_recordset(NULL::"${table}", $${params.length}::json)`;
-    };
-    for (const [table, rows] of tables) {
+    for (const [sql, rows] of writes) {
       if (rows.length === 0) continue;
-      ctes.push(`w${ctes.length} AS (${into(table, Object.keys(rows[0]))})`);
-      params[params.length - 1] = JSON.stringify(rows);
+      params.push(JSON.stringify(rows));
+      ctes.push(`w${ctes.length} AS (${sql(`$${params.length}::json`)})`);
     }
-    const main = into('audit_events', AUDIT_COLUMNS);
-    params[params.length - 1] = JSON.stringify(events);
+    params.push(JSON.stringify(events));
+    const columns = AUDIT_COLUMNS.map((c) => `"${c}"`).join(', ');
+    const main = `INSERT INTO "audit_events" (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::"audit_events", $${params.length}::json)`;
     const sql = ctes.length ? `WITH ${ctes.join(', ')} ${main}` : main;
     await this.dataSource.query(sql, params);
   }

@@ -9,15 +9,16 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { RoleEntity } from '../scopes/role.entity';
+import { TOKEN_ENDPOINT_AUTH_METHODS, type TokenEndpointAuthMethod } from '../protocol/client-auth-methods';
 
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type { TokenEndpointAuthMethod };
 export type ClientStatus = 'active' | 'disabled';
 
 /** An OAuth client (RFC 7591 metadata plus Scopegate's role, API key and TTL extensions). */
 @Entity('clients')
 @Check(
   'clients_token_endpoint_auth_method_check',
-  `token_endpoint_auth_method IN ('client_secret_basic', 'client_secret_post', 'none')`,
+  `token_endpoint_auth_method IN (${TOKEN_ENDPOINT_AUTH_METHODS.map((m) => `'${m}'`).join(', ')})`,
 )
 @Check('clients_access_token_ttl_check', 'access_token_ttl BETWEEN 60 AND 3600')
 @Check('clients_status_check', `status IN ('active', 'disabled')`)

@@ -1,21 +1,30 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import type { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
-import type { Principal } from '../resource-server/principal';
 import { keyedHash, randomSecret, safeEqual } from '../platform/crypto';
-import { decodeCursor, encodeCursor } from '../platform/pagination/cursor';
+import { keysetPage, type Page } from '../platform/pagination/keyset';
 import type { RequestMeta } from '../platform/http/request-meta';
 import type { AppConfig } from '../config/env';
 import { parseScope } from '../protocol/scope-syntax';
 import { ScopesService } from '../scopes/scopes.service';
 import { KeysService } from '../keys/keys.service';
 import { NotificationsService } from '../platform/db/notifications.service';
-import { RevocationService } from '../tokens/revocation.service';
-import { ClientEntity, type ClientStatus, type TokenEndpointAuthMethod } from './client.entity';
+import { RefreshTokensService } from '../tokens/refresh/refresh-tokens.service';
+import type { TokenEndpointAuthMethod } from '../protocol/client-auth-methods';
+import { ClientEntity, type ClientStatus } from './client.entity';
 import type { CreateClientDto, UpdateClientDto } from './dto/client.dto';
 import { validateRedirectUri } from '../protocol/redirect-uri';
+
+/**
+ * A role deleted between the check and the write: the foreign key clients.role → roles refuses it
+ * (SQLSTATE 23503), and that is a bad request, not a server error.
+ */
+function roleRefused(err: unknown): never {
+  throw (err as { code?: string }).code === '23503' ? new BadRequestException('unknown role') : err;
+}
 
 const CLIENTS_CHANNEL = 'scopegate_clients';
 const CLIENT_CACHE_TTL_MS = 60_000;
@@ -26,10 +35,6 @@ export interface IssuedCredentials {
   clientSecret?: string;
   apiKey?: string;
 }
-
-/** Who made an admin change: a token's principal, or the system (bootstrap, seed). */
-export type Actor =
-  Pick<Principal, 'sub' | 'clientId' | 'jti'> | { sub: 'system'; clientId?: undefined; jti?: undefined };
 
 @Injectable()
 export class ClientsService {
@@ -42,7 +47,7 @@ export class ClientsService {
     @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
     private readonly scopes: ScopesService,
     private readonly audit: AuditService,
-    private readonly revocations: RevocationService,
+    private readonly grants: RefreshTokensService,
     private readonly keys: KeysService,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
     private readonly notifications: NotificationsService,
@@ -77,15 +82,13 @@ export class ClientsService {
     return c;
   }
 
-  async list(limit = 50, cursor?: string): Promise<{ data: ClientEntity[]; next_cursor: string | null }> {
-    const after = decodeCursor(cursor, /^[\x21-\x7e]{1,128}$/);
-    const rows = await this.clients.find({
-      where: after ? { clientId: MoreThan(after) } : {},
-      order: { clientId: 'ASC' },
-      take: limit + 1,
+  list(limit = 50, cursor?: string): Promise<Page<ClientEntity>> {
+    return keysetPage(this.clients, {
+      key: 'clientId',
+      cursorPattern: /^[\x21-\x7e]{1,128}$/,
+      limit,
+      cursor,
     });
-    const data = rows.slice(0, limit);
-    return { data, next_cursor: rows.length > limit ? encodeCursor(data[data.length - 1].clientId) : null };
   }
 
   /** Compares in constant time against the current secret, then the previous one within its grace period. */
@@ -162,7 +165,7 @@ export class ClientsService {
       apiKeyHash: apiKey ? keyedHash(this.pepper, apiKey) : null,
       clientIdIssuedAt: new Date(),
     });
-    await this.clients.insert(client);
+    await this.clients.insert(client).catch(roleRefused);
     await this.changed('admin.client.created', by, meta, clientId, {
       client_name: client.clientName,
       grant_types: grantTypes,
@@ -198,7 +201,7 @@ export class ClientsService {
       apiKey = dto.require_api_key ? randomSecret() : undefined;
       c.apiKeyHash = apiKey ? keyedHash(this.pepper, apiKey) : null;
     }
-    await this.clients.save(c);
+    await this.clients.save(c).catch(roleRefused);
     await this.changed('admin.client.updated', by, meta, clientId, { ...dto });
     return Object.assign(c, { issuedApiKey: apiKey });
   }
@@ -224,7 +227,7 @@ export class ClientsService {
     return c;
   }
 
-  /** Revokes every live token of the client. */
+  /** Revokes every live token of the client (refresh and access); returns the access tokens revoked. */
   async revokeTokens(
     clientId: string,
     by: Actor,
@@ -232,18 +235,7 @@ export class ClientsService {
     reason = 'all tokens of the client revoked by an administrator',
   ): Promise<number> {
     await this.get(clientId);
-    // Refresh tokens first, so that no family can mint a new access token after the sweep below.
-    await this.clients.query(
-      `UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2 WHERE client_id = $1 AND revoked_at IS NULL`,
-      [clientId, reason.slice(0, 200)],
-    );
-    const jtis = await this.revocations.revoke(
-      { clientId },
-      reason,
-      { actor: by.sub, clientId: by.clientId, jti: by.jti },
-      meta,
-    );
-    return jtis.length;
+    return (await this.grants.revokeGrants({ clientId }, reason, by, meta)).accessTokens;
   }
 
   /** New secret, shown once; the old one stays valid for CLIENT_SECRET_ROTATION_GRACE seconds. */

@@ -37,7 +37,6 @@ const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGran
     AuthorizeService,
     LoginThrottle,
     LoginService,
-    RefreshTokensService,
     { provide: REFRESH_TOKEN_LIFECYCLE, useExisting: RefreshTokensService },
     IdTokenService,
     UserTokenIssuer,

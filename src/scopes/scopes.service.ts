@@ -1,14 +1,21 @@
 import { ConflictException, Injectable, NotFoundException, BadRequestException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import type { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { NotificationsService } from '../platform/db/notifications.service';
 import { ClaimCategoryEntity } from './claim-category.entity';
 import type { RequestMeta } from '../platform/http/request-meta';
-import type { Principal } from '../resource-server/principal';
 import { RoleEntity } from './role.entity';
 import { ScopeEntity } from './scope.entity';
 import type { CreateRoleDto, CreateScopeDto, UpdateRoleDto, UpdateScopeDto } from './dto/scope.dto';
+
+/** Catalog entries to make sure exist (a seed): what is there already is left alone. */
+export interface CatalogSeed {
+  categories: Pick<ClaimCategoryEntity, 'name' | 'description'>[];
+  scopes: Pick<ScopeEntity, 'name' | 'description' | 'claimCategory'>[];
+  roles: Pick<RoleEntity, 'name' | 'description' | 'scopes'>[];
+}
 
 export interface Catalog {
   scopes: Map<string, ScopeEntity>;
@@ -65,6 +72,21 @@ export class ScopesService {
     };
   }
 
+  /** Inserts the entries that are missing, in one transaction (categories, then scopes, then roles). */
+  async ensureCatalog(seed: CatalogSeed): Promise<void> {
+    await this.roles.manager.transaction(async (m) => {
+      const insert = [
+        [ClaimCategoryEntity, seed.categories],
+        [ScopeEntity, seed.scopes],
+        [RoleEntity, seed.roles],
+      ] as const;
+      for (const [entity, rows] of insert) {
+        await m.createQueryBuilder().insert().into(entity).values(rows).orIgnore().execute();
+      }
+    });
+    this.invalidate();
+  }
+
   /** Claim categories that a set of scopes makes visible. */
   async categoriesGrantedBy(scopes: Iterable<string>): Promise<Set<string>> {
     const { scopes: catalog } = await this.catalog();
@@ -97,7 +119,7 @@ export class ScopesService {
     return s;
   }
 
-  async createScope(dto: CreateScopeDto, by: Principal, meta: RequestMeta): Promise<ScopeEntity> {
+  async createScope(dto: CreateScopeDto, by: Actor, meta: RequestMeta): Promise<ScopeEntity> {
     if (await this.scopes.existsBy({ name: dto.name }))
       throw new ConflictException(`scope ${dto.name} exists`);
     await this.assertCategory(dto.claim_category);
@@ -112,12 +134,7 @@ export class ScopesService {
     return s;
   }
 
-  async updateScope(
-    name: string,
-    dto: UpdateScopeDto,
-    by: Principal,
-    meta: RequestMeta,
-  ): Promise<ScopeEntity> {
+  async updateScope(name: string, dto: UpdateScopeDto, by: Actor, meta: RequestMeta): Promise<ScopeEntity> {
     const s = await this.getScope(name);
     if (dto.claim_category !== undefined) await this.assertCategory(dto.claim_category ?? undefined);
     if (dto.description !== undefined) s.description = dto.description;
@@ -127,7 +144,7 @@ export class ScopesService {
     return s;
   }
 
-  async deleteScope(name: string, by: Principal, meta: RequestMeta): Promise<void> {
+  async deleteScope(name: string, by: Actor, meta: RequestMeta): Promise<void> {
     await this.getScope(name);
     const users = await this.roles.createQueryBuilder('r').where(':name = ANY(r.scopes)', { name }).getMany();
     if (users.length)
@@ -146,7 +163,7 @@ export class ScopesService {
     return r;
   }
 
-  async createRole(dto: CreateRoleDto, by: Principal, meta: RequestMeta): Promise<RoleEntity> {
+  async createRole(dto: CreateRoleDto, by: Actor, meta: RequestMeta): Promise<RoleEntity> {
     if (await this.roles.existsBy({ name: dto.name })) throw new ConflictException(`role ${dto.name} exists`);
     const scopes = await this.assertScopes(dto.scopes);
     const r = await this.roles.save(
@@ -156,7 +173,7 @@ export class ScopesService {
     return r;
   }
 
-  async updateRole(name: string, dto: UpdateRoleDto, by: Principal, meta: RequestMeta): Promise<RoleEntity> {
+  async updateRole(name: string, dto: UpdateRoleDto, by: Actor, meta: RequestMeta): Promise<RoleEntity> {
     const r = await this.getRole(name);
     if (dto.scopes !== undefined) r.scopes = await this.assertScopes(dto.scopes);
     if (dto.description !== undefined) r.description = dto.description;
@@ -165,13 +182,22 @@ export class ScopesService {
     return r;
   }
 
-  async deleteRole(name: string, by: Principal, meta: RequestMeta): Promise<void> {
+  /**
+   * Refused (409) while a client or a user holds the role. The database decides, race-free: the
+   * foreign key clients.role → roles and the trigger guarding users.roles (migration RoleHolders) lock
+   * the role row, so a concurrent assignment either lands first (and the delete is refused) or waits
+   * and then finds the role gone.
+   */
+  async deleteRole(name: string, by: Actor, meta: RequestMeta): Promise<void> {
     await this.getRole(name);
-    const [assigned] = (await this.roles.query('SELECT 1 FROM clients WHERE role = $1 LIMIT 1', [
-      name,
-    ])) as unknown[];
-    if (assigned) throw new ConflictException(`role ${name} is assigned to a client`);
-    await this.roles.delete({ name });
+    try {
+      await this.roles.delete({ name });
+    } catch (err) {
+      // 23503 foreign_key_violation, or 23001 restrict_violation (newer PostgreSQL versions, for RESTRICT).
+      const e = err as { code?: string; table?: string };
+      if (e.code !== '23503' && e.code !== '23001') throw err;
+      throw new ConflictException(`role ${name} is assigned to a ${e.table === 'users' ? 'user' : 'client'}`);
+    }
     await this.changed('admin.role.deleted', by, meta, name, {});
   }
 
@@ -195,7 +221,7 @@ export class ScopesService {
 
   private async changed(
     type: string,
-    by: Principal,
+    by: Actor,
     meta: RequestMeta,
     subject: string,
     details: Record<string, unknown>,

@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import type { RequestMeta } from '../platform/http/request-meta';
 import { NotificationsService } from '../platform/db/notifications.service';
 
-export const REVOKED_CHANNEL = 'scopegate_revoked';
+const REVOKED_CHANNEL = 'scopegate_revoked';
 
 /** Which tokens to revoke: one token, a whole grant (refresh family / code), or all of a client's. */
 export type RevocationTarget =
@@ -80,9 +80,16 @@ export class RevocationService implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Marks matching live tokens revoked, updates this instance at once (others hear the trigger's
-   * notification), and audits who revoked what and why. Returns the revoked jtis.
+   * notification), and audits who revoked what and why (`details` adds to the event). Returns the
+   * revoked jtis. Whole grants are revoked through RefreshTokensService.revokeGrants, which calls this.
    */
-  async revoke(target: RevocationTarget, reason: string, by: Revoker, meta?: RequestMeta): Promise<string[]> {
+  async revoke(
+    target: RevocationTarget,
+    reason: string,
+    by: Revoker,
+    meta?: RequestMeta,
+    details: Record<string, unknown> = {},
+  ): Promise<string[]> {
     const [column, value] = Object.entries(target)[0] as [string, string];
     const col = { jti: 'jti', grantId: 'grant_id', clientId: 'client_id', subject: 'subject' }[column];
     if (!col) throw new Error(`unknown revocation target ${column}`);
@@ -103,7 +110,13 @@ export class RevocationService implements OnModuleInit, OnApplicationShutdown {
       clientId: by.clientId ?? null,
       jti: 'jti' in target ? target.jti : (by.jti ?? null),
       subject: 'subject' in target ? target.subject : 'clientId' in target ? target.clientId : null,
-      details: { target: column, reason, count: list.length, jtis: list.slice(0, 50).map((r) => r.jti) },
+      details: {
+        target: column,
+        reason,
+        count: list.length,
+        jtis: list.slice(0, 50).map((r) => r.jti),
+        ...details,
+      },
       meta,
     });
     return list.map((r) => r.jti);
@@ -120,10 +133,5 @@ export class RevocationService implements OnModuleInit, OnApplicationShutdown {
     // Keep entries learnt from notifications after the query started.
     for (const [jti, exp] of this.revoked) if (exp > now && !next.has(jti)) next.set(jti, exp);
     this.revoked = next;
-  }
-
-  /** Number of revoked tokens held in memory (metrics, tests). */
-  get size(): number {
-    return this.revoked.size;
   }
 }

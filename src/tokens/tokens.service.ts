@@ -1,17 +1,28 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
+import { Repository } from 'typeorm';
 import { AuditService, type AuditEventInput } from '../audit/audit.service';
-import type { ClientEntity } from '../clients/client.entity';
 import { Clock } from '../platform/clock';
 import type { RequestMeta } from '../platform/http/request-meta';
 import type { AppConfig, SigningAlgorithm } from '../config/env';
 import { JwsService } from '../keys/jws.service';
 import { KeysService } from '../keys/keys.service';
 import { formatScope } from '../protocol/scope-syntax';
+import { TokenEntity } from './token.entity';
+
+/** The settings of the client that shape its access tokens (plain values; a client record fits). */
+export interface TokenClient {
+  clientId: string;
+  /** Overrides ACCESS_TOKEN_TTL. */
+  accessTokenTtl?: number | null;
+  /** Overrides SIGNING_ALG. */
+  signingAlg?: string | null;
+}
 
 export interface AccessTokenRequest {
-  client: ClientEntity;
+  client: TokenClient;
   /** Client id for client credentials, user id otherwise. */
   subject: string;
   scopes: string[];
@@ -30,13 +41,59 @@ export interface IssuedAccessToken {
   scope: string;
 }
 
+/** A `tokens` row as the JSON that INSERT_TOKEN_RECORDS reads: column names as keys. */
+interface TokenRecordRow {
+  jti: string;
+  client_id: string;
+  subject: string;
+  scopes: string[];
+  audience: string[];
+  grant_type: string;
+  kid: string;
+  issued_at: string;
+  expires_at: string;
+  revoked_at: null;
+  revoked_reason: null;
+  grant_id: string | null;
+  request_id: string;
+}
+
+const TOKEN_RECORD_COLUMNS = [
+  'jti',
+  'client_id',
+  'subject',
+  'scopes',
+  'audience',
+  'grant_type',
+  'kid',
+  'issued_at',
+  'expires_at',
+  'revoked_at',
+  'revoked_reason',
+  'grant_id',
+  'request_id',
+] as const satisfies readonly (keyof TokenRecordRow)[];
+
+const TOKEN_RECORD_LIST = TOKEN_RECORD_COLUMNS.join(', ');
+
+/**
+ * The one INSERT into `tokens`: the audit writer runs it, with the records of every token of a batch,
+ * in the statement that commits their `token.issued` events (CommittedWith, docs/architecture.md).
+ */
+function insertTokenRecords(rowsParam: string): string {
+  return `INSERT INTO tokens (${TOKEN_RECORD_LIST}) SELECT ${TOKEN_RECORD_LIST} FROM json_populate_recordset(NULL::tokens, ${rowsParam})`;
+}
+
+const JTI = /^[0-9a-f-]{36}$/i;
+
 /**
  * Issues RFC 9068 JWT access tokens. The token's record and its `token.issued` audit event are
- * committed together (one group-committed transaction) before the token is handed out.
+ * committed together (one group-committed statement) before the token is handed out.
  */
 @Injectable()
 export class TokensService {
   constructor(
+    @InjectRepository(TokenEntity) private readonly tokens: Repository<TokenEntity>,
     private readonly jws: JwsService,
     private readonly keys: KeysService,
     private readonly audit: AuditService,
@@ -64,12 +121,11 @@ export class TokensService {
       txn: req.meta.requestId,
     };
     const accessToken = await this.jws.sign(claims, key, 'at+jwt');
-    const scopes = [...req.scopes].sort();
-    const record = {
+    const record: TokenRecordRow = {
       jti,
       client_id: req.client.clientId,
       subject: req.subject,
-      scopes,
+      scopes: [...req.scopes].sort(),
       audience: [audience],
       grant_type: req.grantType,
       kid: key.kid,
@@ -94,8 +150,15 @@ export class TokensService {
           meta: req.meta,
         },
       ],
-      [{ table: 'tokens', rows: [record] }],
+      [{ sql: insertTokenRecords, rows: [record] }],
     );
     return { accessToken, jti, expiresIn: ttl, scope };
+  }
+
+  /** The record of an issued access token; 404 when there is none. */
+  async record(jti: string): Promise<TokenEntity> {
+    const record = JTI.test(jti) ? await this.tokens.findOneBy({ jti }) : null;
+    if (!record) throw new NotFoundException(`token ${jti.slice(0, 64)} not found`);
+    return record;
   }
 }

@@ -15,8 +15,8 @@ const COMMON = new Set([
   'correcthorsebatterystaple',
 ]);
 
-export const MIN_PASSWORD_LENGTH = 10;
-export const MAX_PASSWORD_LENGTH = 256;
+const MIN_PASSWORD_LENGTH = 10;
+const MAX_PASSWORD_LENGTH = 256;
 
 /**
  * Why a password is too weak, or undefined when it is acceptable. Length over composition rules

@@ -8,16 +8,24 @@ import {
 import { InjectRepository } from '@nestjs/typeorm';
 import { hash, verify } from '@node-rs/argon2';
 import { randomUUID } from 'node:crypto';
-import { MoreThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import type { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
-import type { Actor } from '../clients/clients.service';
-import { decodeCursor, encodeCursor } from '../platform/pagination/cursor';
+import { keysetPage, type Page } from '../platform/pagination/keyset';
 import type { RequestMeta } from '../platform/http/request-meta';
 import { ScopesService } from '../scopes/scopes.service';
-import { RevocationService } from '../tokens/revocation.service';
+import { RefreshTokensService } from '../tokens/refresh/refresh-tokens.service';
 import { passwordProblem } from './password-policy';
 import { UserEntity, type UserStatus } from './user.entity';
 import type { CreateUserDto, UpdateUserDto } from './dto/user.dto';
+
+/**
+ * A role deleted between the check and the write: the database refuses users holding a role that does
+ * not exist (SQLSTATE 23503, migration RoleHolders), and that is a bad request, not a server error.
+ */
+function roleRefused(err: unknown): never {
+  throw (err as { code?: string }).code === '23503' ? new BadRequestException('unknown role(s)') : err;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -31,7 +39,7 @@ export class UsersService implements OnModuleInit {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly scopes: ScopesService,
     private readonly audit: AuditService,
-    private readonly revocations: RevocationService,
+    private readonly grants: RefreshTokensService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -55,15 +63,8 @@ export class UsersService implements OnModuleInit {
       .getOne();
   }
 
-  async list(limit = 50, cursor?: string): Promise<{ data: UserEntity[]; next_cursor: string | null }> {
-    const after = decodeCursor(cursor, UUID);
-    const rows = await this.users.find({
-      where: after ? { id: MoreThan(after) } : {},
-      order: { id: 'ASC' },
-      take: limit + 1,
-    });
-    const data = rows.slice(0, limit);
-    return { data, next_cursor: rows.length > limit ? encodeCursor(data[data.length - 1].id) : null };
+  list(limit = 50, cursor?: string): Promise<Page<UserEntity>> {
+    return keysetPage(this.users, { key: 'id', cursorPattern: UUID, limit, cursor });
   }
 
   /**
@@ -117,7 +118,7 @@ export class UsersService implements OnModuleInit {
       // Two concurrent creations: the unique index on lower(username) decides.
       if ((err as { code?: string }).code === '23505')
         throw new ConflictException(`username ${dto.username} is taken`);
-      throw err;
+      roleRefused(err);
     }
     delete (user as Partial<UserEntity>).passwordHash;
     await this.changed('admin.user.created', by, meta, user.id, { username: user.username, roles });
@@ -129,7 +130,7 @@ export class UsersService implements OnModuleInit {
     if (dto.roles !== undefined) u.roles = await this.checkedRoles(dto.roles);
     if (dto.name !== undefined) u.name = dto.name;
     if (dto.email !== undefined) u.email = dto.email;
-    await this.users.update({ id }, { roles: u.roles, name: u.name, email: u.email });
+    await this.users.update({ id }, { roles: u.roles, name: u.name, email: u.email }).catch(roleRefused);
     await this.changed('admin.user.updated', by, meta, id, { ...dto });
     return this.get(id);
   }
@@ -144,7 +145,7 @@ export class UsersService implements OnModuleInit {
       id,
       {},
     );
-    if (status === 'disabled') await this.revokeGrants(id, 'user disabled', by, meta);
+    if (status === 'disabled') await this.grants.revokeGrants({ subject: id }, 'user disabled', by, meta);
     return this.get(id);
   }
 
@@ -154,27 +155,10 @@ export class UsersService implements OnModuleInit {
     if (problem) throw new BadRequestException(problem);
     await this.users.update({ id }, { passwordHash: await hash(password), passwordChangedAt: new Date() });
     await this.changed('admin.user.password_reset', by, meta, id, {});
-    // A reset usually means the password leaked: end what was obtained with it.
-    await this.revokeGrants(id, 'password reset', by, meta);
+    // A reset usually means the password leaked: end what was obtained with it (sign-in sessions older
+    // than the change are refused by the authorization endpoint).
+    await this.grants.revokeGrants({ subject: id }, 'password reset', by, meta);
     return this.get(id);
-  }
-
-  /**
-   * Ends a user's delegated access: refresh tokens here, access tokens through the RevocationService
-   * (every instance learns of it at once). Sign-in sessions older than a password change are refused
-   * by the authorization endpoint.
-   */
-  private async revokeGrants(userId: string, reason: string, by: Actor, meta?: RequestMeta): Promise<void> {
-    await this.users.query(
-      `UPDATE refresh_tokens SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
-      [userId, reason],
-    );
-    await this.revocations.revoke(
-      { subject: userId },
-      reason,
-      { actor: by.sub, clientId: by.clientId },
-      meta,
-    );
   }
 
   private async checkedRoles(roles: string[]): Promise<string[]> {

@@ -17,8 +17,10 @@ import {
 import { SUPPORTED_GRANT_TYPES } from '../../protocol/grant-types';
 import type { ClientEntity } from '../client.entity';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../../config/env';
-
-export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+import {
+  TOKEN_ENDPOINT_AUTH_METHODS,
+  type TokenEndpointAuthMethod,
+} from '../../protocol/client-auth-methods';
 
 /** RFC 7591 §2 client metadata, plus `role`, `require_api_key` and `access_token_ttl`. */
 export class CreateClientDto {
@@ -61,10 +63,10 @@ export class CreateClientDto {
   @MaxLength(2048)
   scope?: string;
 
-  @ApiPropertyOptional({ enum: AUTH_METHODS, default: 'client_secret_basic' })
+  @ApiPropertyOptional({ enum: TOKEN_ENDPOINT_AUTH_METHODS, default: 'client_secret_basic' })
   @IsOptional()
-  @IsIn(AUTH_METHODS)
-  token_endpoint_auth_method?: (typeof AUTH_METHODS)[number];
+  @IsIn(TOKEN_ENDPOINT_AUTH_METHODS)
+  token_endpoint_auth_method?: TokenEndpointAuthMethod;
 
   @ApiPropertyOptional({
     example: 'salesperson',
@@ -117,7 +119,7 @@ export class ClientResponseDto {
     description: 'Explicitly allowed scopes ("" = all of the role)',
   })
   scope: string;
-  @ApiProperty({ enum: AUTH_METHODS }) token_endpoint_auth_method: string;
+  @ApiProperty({ enum: TOKEN_ENDPOINT_AUTH_METHODS }) token_endpoint_auth_method: string;
   @ApiProperty({ example: 'salesperson', nullable: true, type: String }) role: string | null;
   @ApiProperty() require_api_key: boolean;
   @ApiProperty({ nullable: true, type: Number, example: null }) access_token_ttl: number | null;

@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, Repository } from 'typeorm';
-import { decodeCursor, encodeCursor } from '../../platform/pagination/cursor';
+import { Repository } from 'typeorm';
+import { keysetPage, type Page } from '../../platform/pagination/keyset';
 import { CustomerEntity } from './customer.entity';
 import type { UpdateCustomerDto } from './dto/customer.dto';
 
@@ -11,18 +11,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class CustomersService {
   constructor(@InjectRepository(CustomerEntity) private readonly customers: Repository<CustomerEntity>) {}
 
-  async page(
-    limit: number,
-    cursor?: string,
-  ): Promise<{ data: CustomerEntity[]; next_cursor: string | null }> {
-    const after = decodeCursor(cursor, UUID);
-    const rows = await this.customers.find({
-      where: after ? { id: MoreThan(after) } : {},
-      order: { id: 'ASC' },
-      take: limit + 1,
-    });
-    const data = rows.slice(0, limit);
-    return { data, next_cursor: rows.length > limit ? encodeCursor(data[data.length - 1].id) : null };
+  page(limit: number, cursor?: string): Promise<Page<CustomerEntity>> {
+    return keysetPage(this.customers, { key: 'id', cursorPattern: UUID, limit, cursor });
   }
 
   async get(id: string): Promise<CustomerEntity> {

@@ -4,12 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { ClaimCategoryEntity } from '../../scopes/claim-category.entity';
 import { ClientsService } from '../../clients/clients.service';
 import type { AppConfig } from '../../config/env';
 import { CustomerEntity } from '../customers/customer.entity';
-import { RoleEntity } from '../../scopes/role.entity';
-import { ScopeEntity } from '../../scopes/scope.entity';
 import { ScopesService } from '../../scopes/scopes.service';
 import { DEMO_CATEGORIES, DEMO_ROLES, DEMO_SCOPES } from './demo-catalog';
 import { DemoDelegationSeeder } from './demo-delegation';
@@ -49,16 +46,8 @@ export class DemoSeeder implements OnApplicationBootstrap {
   }
 
   async seed(): Promise<DemoCredential[]> {
+    await this.scopes.ensureCatalog({ categories: DEMO_CATEGORIES, scopes: DEMO_SCOPES, roles: DEMO_ROLES });
     await this.dataSource.transaction(async (m) => {
-      await m
-        .createQueryBuilder()
-        .insert()
-        .into(ClaimCategoryEntity)
-        .values(DEMO_CATEGORIES)
-        .orIgnore()
-        .execute();
-      await m.createQueryBuilder().insert().into(ScopeEntity).values(DEMO_SCOPES).orIgnore().execute();
-      await m.createQueryBuilder().insert().into(RoleEntity).values(DEMO_ROLES).orIgnore().execute();
       const customers = demoCustomers();
       for (let i = 0; i < customers.length; i += 250) {
         await m
@@ -70,7 +59,6 @@ export class DemoSeeder implements OnApplicationBootstrap {
           .execute();
       }
     });
-    this.scopes.invalidate();
 
     const created: DemoCredential[] = [];
     for (const role of DEMO_CLIENT_ROLES) {

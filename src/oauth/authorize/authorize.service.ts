@@ -1,18 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AuditService, type AuditEventInput } from '../../audit/audit.service';
 import type { AuditOutcome } from '../../audit/audit-event.entity';
 import { ClientsService } from '../../clients/clients.service';
-import { Clock } from '../../platform/clock';
-import { keyedHash, randomSecret } from '../../platform/crypto';
 import type { RequestMeta } from '../../platform/http/request-meta';
 import type { AppConfig } from '../../config/env';
 import { formatScope, parseScope } from '../../protocol/scope-syntax';
 import type { UserEntity } from '../../users/user.entity';
-import { AuthorizationCodeEntity } from '../../tokens/codes/authorization-code.entity';
+import { AuthorizationCodesService } from '../../tokens/codes/authorization-codes.service';
+import { ConsentsService } from '../../tokens/consents/consents.service';
 import {
   AuthorizePageError,
   AuthorizeRedirectError,
@@ -23,24 +19,18 @@ import { clientRequestedScopes } from '../../protocol/delegated-scopes';
 import { challengeProblem } from '../../protocol/pkce';
 import { redirectUriMatches } from '../../protocol/redirect-uri-match';
 
-/** Authorization codes live 60 seconds (RFC 6749 §4.1.2: short-lived, at most 10 minutes). */
-export const CODE_TTL_SECONDS = 60;
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 
 /** Validates authorization requests, remembers consents and issues authorization codes. */
 @Injectable()
 export class AuthorizeService {
-  private readonly pepper: string;
-
   constructor(
     private readonly clients: ClientsService,
     private readonly audit: AuditService,
-    private readonly clock: Clock,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly codes: AuthorizationCodesService,
+    private readonly consents: ConsentsService,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
-  ) {
-    this.pepper = this.config.get('SECRET_PEPPER', { infer: true });
-  }
+  ) {}
 
   get issuer(): string {
     return this.config.get('ISSUER', { infer: true });
@@ -140,23 +130,13 @@ export class AuthorizeService {
   }
 
   /** The scopes the user has approved for the client, if any. */
-  async consentedScopes(userId: string, clientId: string): Promise<string[] | undefined> {
-    const [row] = (await this.dataSource.query(
-      'SELECT scopes FROM consents WHERE user_id = $1 AND client_id = $2',
-      [userId, clientId],
-    )) as { scopes: string[] }[];
-    return row?.scopes;
+  consentedScopes(userId: string, clientId: string): Promise<string[] | undefined> {
+    return this.consents.scopesOf(userId, clientId);
   }
 
   /** Remembers the approval: the union with earlier approvals of the same client. */
   async rememberConsent(user: UserEntity, req: AuthorizationRequest, scopes: string[], meta: RequestMeta) {
-    await this.dataSource.query(
-      `INSERT INTO consents (user_id, client_id, scopes, granted_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (user_id, client_id) DO UPDATE
-         SET scopes = ARRAY(SELECT DISTINCT s FROM unnest(consents.scopes || EXCLUDED.scopes) s ORDER BY s),
-             granted_at = now()`,
-      [user.id, req.client.clientId, scopes],
-    );
+    await this.consents.remember(user.id, req.client.clientId, scopes);
     return this.event('consent.granted', 'success', user, req, meta, { scope: formatScope(scopes) });
   }
 
@@ -172,12 +152,7 @@ export class AuthorizeService {
     meta: RequestMeta,
     events: AuditEventInput[] = [],
   ): Promise<string> {
-    const code = randomSecret(32);
-    const grantId = randomUUID();
-    const now = this.clock.now();
-    const row: AuthorizationCodeEntity = {
-      codeHash: keyedHash(this.pepper, code),
-      grantId,
+    const { code, grantId, expiresIn } = await this.codes.issue({
       clientId: req.client.clientId,
       userId: user.id,
       redirectUri: req.redirectUri,
@@ -185,13 +160,9 @@ export class AuthorizeService {
       scopes,
       codeChallenge: req.codeChallenge,
       codeChallengeMethod: req.codeChallengeMethod,
-      nonce: req.nonce ?? null,
+      nonce: req.nonce,
       authTime: new Date(authTime * 1000),
-      expiresAt: new Date(now + CODE_TTL_SECONDS * 1000),
-      usedAt: null,
-      replayedAt: null,
-    };
-    await this.dataSource.getRepository(AuthorizationCodeEntity).insert(row);
+    });
     // Committed before the code is handed out.
     await this.audit.commit([
       ...events,
@@ -200,7 +171,7 @@ export class AuthorizeService {
         scope: formatScope(scopes),
         redirect_uri: req.redirectUri,
         code_challenge_method: req.codeChallengeMethod,
-        expires_in: CODE_TTL_SECONDS,
+        expires_in: expiresIn,
       }),
     ]);
     return code;

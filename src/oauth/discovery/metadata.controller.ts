@@ -7,6 +7,7 @@ import type { AppConfig } from '../../config/env';
 import { KeysService } from '../../keys/keys.service';
 import { ScopesService } from '../../scopes/scopes.service';
 import { GRANT_HANDLERS, type GrantHandler } from '../token/grants/grant-handler';
+import { TOKEN_ENDPOINT_AUTH_METHODS } from '../../protocol/client-auth-methods';
 
 @ApiTags('oauth')
 @Public()
@@ -66,9 +67,12 @@ export class MetadataController {
       userinfo_endpoint: `${issuer}/oauth/userinfo`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
       introspection_endpoint: `${issuer}/oauth/introspect`,
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'bearer'],
+      introspection_endpoint_auth_methods_supported: [
+        ...TOKEN_ENDPOINT_AUTH_METHODS.filter((m) => m !== 'none'),
+        'bearer',
+      ],
       scopes_supported: [...scopes.keys()].sort(),
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
@@ -95,7 +99,7 @@ export class MetadataController {
       ],
       prompt_values_supported: ['none', 'login', 'consent'],
       grant_types_supported: this.grantTypes,
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
       service_documentation: `${issuer}/docs`,
       // RFC 9068 access tokens: the algorithms resource servers must accept.
       access_token_signing_alg_values_supported: ACCESS_TOKEN_ALGORITHMS,

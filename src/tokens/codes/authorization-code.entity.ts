@@ -1,6 +1,4 @@
 import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
-import { ClientEntity } from '../../clients/client.entity';
-import { UserEntity } from '../../users/user.entity';
 
 /**
  * RFC 6749 §4.1.2 authorization code, stored only as its keyed hash. Single use (`used_at`), 60 s,
@@ -16,11 +14,11 @@ export class AuthorizationCodeEntity {
   grantId: string;
 
   @Column({ name: 'client_id', type: 'varchar', length: 128 })
-  @ForeignKey(() => ClientEntity, { name: 'authorization_codes_client_id_fkey', onDelete: 'CASCADE' })
+  @ForeignKey('ClientEntity', { name: 'authorization_codes_client_id_fkey', onDelete: 'CASCADE' })
   clientId: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
-  @ForeignKey(() => UserEntity, { name: 'authorization_codes_user_id_fkey', onDelete: 'CASCADE' })
+  @ForeignKey('UserEntity', { name: 'authorization_codes_user_id_fkey', onDelete: 'CASCADE' })
   userId: string;
 
   @Column({ name: 'redirect_uri', type: 'text' })

@@ -1,6 +1,4 @@
 import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
-import { ClientEntity } from '../../clients/client.entity';
-import { UserEntity } from '../../users/user.entity';
 
 /**
  * An opaque refresh token, stored only as its keyed hash. Every use rotates it: the old row
@@ -17,11 +15,11 @@ export class RefreshTokenEntity {
   familyId: string;
 
   @Column({ name: 'client_id', type: 'varchar', length: 128 })
-  @ForeignKey(() => ClientEntity, { name: 'refresh_tokens_client_id_fkey', onDelete: 'CASCADE' })
+  @ForeignKey('ClientEntity', { name: 'refresh_tokens_client_id_fkey', onDelete: 'CASCADE' })
   clientId: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
-  @ForeignKey(() => UserEntity, { name: 'refresh_tokens_user_id_fkey', onDelete: 'CASCADE' })
+  @ForeignKey('UserEntity', { name: 'refresh_tokens_user_id_fkey', onDelete: 'CASCADE' })
   userId: string;
 
   @Column({ type: 'text', array: true })

@@ -6,8 +6,8 @@ import { Clock } from '../../platform/clock';
 import { keyedHash, randomSecret } from '../../platform/crypto';
 import type { RequestMeta } from '../../platform/http/request-meta';
 import type { AppConfig } from '../../config/env';
-import { RevocationService, type Revoker } from '../revocation.service';
-import type { RefreshTokenLifecycle } from '../../oauth/lifecycle/token-lifecycle.controller';
+import type { Actor } from '../../audit/actor';
+import { RevocationService } from '../revocation.service';
 import { RefreshTokenEntity } from './refresh-token.entity';
 
 export interface RefreshFamily {
@@ -41,6 +41,12 @@ interface Row {
   revoked_at: Date | null;
 }
 
+/** What revokeGrants ends: every grant of a client, of a user (`subject`), or one grant (family / code). */
+export type GrantTarget = { clientId: string } | { subject: string } | { grantId: string };
+
+/** The refresh-token column each GrantTarget selects on. */
+const GRANT_COLUMN = { clientId: 'client_id', subject: 'user_id', grantId: 'family_id' } as const;
+
 /** TypeORM's `query` answers UPDATE … RETURNING with [rows, count] on postgres. */
 function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
@@ -50,9 +56,13 @@ function rowsOf<T>(result: unknown): T[] {
  * Opaque refresh tokens: 256-bit random, stored as keyed hashes, rotated on every use.
  * Rotation is one conditional UPDATE (`WHERE used_at IS NULL`) plus the insert of the successor in
  * one transaction, so of two concurrent refreshes exactly one wins.
+ *
+ * Also the one entry point that ends grants (revokeGrants): their refresh tokens here, their access
+ * tokens through the RevocationService. Revocation and introspection (RFC 7009, RFC 7662) of refresh
+ * tokens are `revoke` and `introspect`.
  */
 @Injectable()
-export class RefreshTokensService implements RefreshTokenLifecycle {
+export class RefreshTokensService {
   private readonly pepper: string;
 
   constructor(
@@ -163,17 +173,32 @@ export class RefreshTokensService implements RefreshTokenLifecycle {
   }
 
   /**
-   * Revokes a whole grant: every refresh token of the family, and its access tokens through the
-   * RevocationService (so every instance learns of it at once).
+   * Ends grants — on client disable, user disable or password reset, code replay, refresh-token reuse:
+   * their refresh tokens first, so that no family can mint a new access token after the sweep, then
+   * their live access tokens through the RevocationService (every instance learns of it at once).
+   * Audited once, as `token.revoked`.
    */
-  async revokeFamily(familyId: string, reason: string, by: Revoker, meta?: RequestMeta): Promise<number> {
+  async revokeGrants(
+    target: GrantTarget,
+    reason: string,
+    by: Actor,
+    meta?: RequestMeta,
+  ): Promise<{ accessTokens: number; refreshTokens: number }> {
+    const [key, value] = Object.entries(target)[0] as [keyof typeof GRANT_COLUMN, string];
     const result = await this.dataSource.query(
       `UPDATE refresh_tokens SET revoked_at = $2, revoked_reason = $3
-        WHERE family_id = $1 AND revoked_at IS NULL RETURNING token_hash`,
-      [familyId, new Date(this.clock.now()), reason.slice(0, 200)],
+        WHERE ${GRANT_COLUMN[key]} = $1 AND revoked_at IS NULL RETURNING token_hash`,
+      [value, new Date(this.clock.now()), reason.slice(0, 200)],
     );
-    await this.revocations.revoke({ grantId: familyId }, reason, by, meta);
-    return rowsOf(result).length;
+    const refreshTokens = rowsOf(result).length;
+    const jtis = await this.revocations.revoke(
+      target,
+      reason,
+      { actor: by.sub, clientId: by.clientId ?? undefined, jti: by.jti ?? undefined },
+      meta,
+      { refresh_tokens: refreshTokens },
+    );
+    return { accessTokens: jtis.length, refreshTokens };
   }
 
   /** RFC 7009 for refresh tokens: the owning client's token revokes its whole family. */
@@ -183,10 +208,10 @@ export class RefreshTokensService implements RefreshTokenLifecycle {
       [this.hash(token)],
     )) as { family_id: string; client_id: string }[];
     if (!row || row.client_id !== clientId) return false;
-    await this.revokeFamily(
-      row.family_id,
+    await this.revokeGrants(
+      { grantId: row.family_id },
       'revoked by client (RFC 7009)',
-      { actor: clientId, clientId },
+      { sub: clientId, clientId },
       meta,
     );
     return true;

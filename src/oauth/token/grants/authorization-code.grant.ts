@@ -1,15 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../../audit/audit.service';
 import { Clock } from '../../../platform/clock';
-import { keyedHash } from '../../../platform/crypto';
-import type { AppConfig } from '../../../config/env';
 import { formatScope } from '../../../protocol/scope-syntax';
 import { ClientsService } from '../../../clients/clients.service';
 import { UsersService } from '../../../users/users.service';
-import { AuthorizationCodeEntity } from '../../../tokens/codes/authorization-code.entity';
+import type { AuthorizationCodeEntity } from '../../../tokens/codes/authorization-code.entity';
+import { AuthorizationCodesService } from '../../../tokens/codes/authorization-codes.service';
 import { verifyPkce } from '../../../protocol/pkce';
 import { InvalidGrantError, InvalidRequestError } from '../../../protocol/errors';
 import { RefreshTokensService } from '../../../tokens/refresh/refresh-tokens.service';
@@ -26,25 +22,20 @@ const INVALID = 'The authorization code is invalid, expired or was already used'
 @Injectable()
 export class AuthorizationCodeGrant implements GrantHandler {
   readonly grantType = 'authorization_code';
-  private readonly pepper: string;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly codes: AuthorizationCodesService,
     private readonly users: UsersService,
     private readonly clients: ClientsService,
     private readonly refreshTokens: RefreshTokensService,
     private readonly issuer: UserTokenIssuer,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
-  ) {
-    this.pepper = config.get('SECRET_PEPPER', { infer: true });
-  }
+  ) {}
 
   async handle({ client, params, meta, events }: GrantContext): Promise<TokenResponse> {
     if (!params.code) throw new InvalidRequestError('code is required');
-    const codeHash = keyedHash(this.pepper, params.code);
-    const row = await this.dataSource.getRepository(AuthorizationCodeEntity).findOneBy({ codeHash });
+    const row = await this.codes.find(params.code);
     if (!row) throw new InvalidGrantError(INVALID, 'unknown code');
     if (row.clientId !== client.clientId)
       throw new InvalidGrantError(INVALID, 'code issued to another client');
@@ -63,14 +54,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
       throw new InvalidGrantError('code_verifier sent, but the authorization request had no code_challenge');
     }
 
-    const now = new Date(this.clock.now());
-    const consumed = (await this.dataSource.query(
-      `UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL RETURNING grant_id`,
-      [codeHash, now],
-    )) as unknown[];
-    const won = Array.isArray(consumed[0]) ? (consumed[0] as unknown[]).length > 0 : consumed.length > 0;
-    if (!won) return this.replayed(row, { client, params, meta, events });
-    if (row.expiresAt.getTime() <= now.getTime()) throw new InvalidGrantError(INVALID, 'code expired');
+    if (!(await this.codes.consume(row))) return this.replayed(row, { client, params, meta, events });
+    if (row.expiresAt.getTime() <= this.clock.now()) throw new InvalidGrantError(INVALID, 'code expired');
 
     const user = await this.users.findById(row.userId);
     if (!user || user.status !== 'active') throw new InvalidGrantError(INVALID, 'user disabled or deleted');
@@ -116,15 +101,11 @@ export class AuthorizationCodeGrant implements GrantHandler {
     });
     // A replay may have raced this exchange and revoked the grant before these tokens were recorded:
     // revoke again so that they are covered too.
-    const [raced] = (await this.dataSource.query(
-      'SELECT 1 FROM authorization_codes WHERE code_hash = $1 AND replayed_at IS NOT NULL',
-      [codeHash],
-    )) as unknown[];
-    if (raced) {
-      await this.refreshTokens.revokeFamily(
-        row.grantId,
+    if (await this.codes.wasReplayed(row)) {
+      await this.refreshTokens.revokeGrants(
+        { grantId: row.grantId },
         'authorization code replayed',
-        { actor: 'system' },
+        { sub: 'system' },
         meta,
       );
     }
@@ -133,14 +114,10 @@ export class AuthorizationCodeGrant implements GrantHandler {
 
   /** A second valid use: the code leaked. Revoke the grant (access and refresh tokens), then refuse. */
   private async replayed(row: AuthorizationCodeEntity, { client, meta }: GrantContext): Promise<never> {
-    await this.dataSource.query('UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1', [
-      row.codeHash,
-      new Date(this.clock.now()),
-    ]);
-    await this.refreshTokens.revokeFamily(
-      row.grantId,
+    await this.refreshTokens.revokeGrants(
+      { grantId: row.grantId },
       'authorization code replayed',
-      { actor: client.clientId, clientId: client.clientId },
+      { sub: client.clientId, clientId: client.clientId },
       meta,
     );
     await this.audit.commit([

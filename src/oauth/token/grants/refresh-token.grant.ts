@@ -43,10 +43,10 @@ export class RefreshTokenGrant implements GrantHandler {
     const result = await this.refreshTokens.rotate(params.refresh_token, client.clientId);
     if (!result.ok) {
       if (result.reason === 'reused') {
-        await this.refreshTokens.revokeFamily(
-          result.familyId!,
+        await this.refreshTokens.revokeGrants(
+          { grantId: result.familyId! },
           'refresh token reuse detected',
-          { actor: client.clientId, clientId: client.clientId },
+          { sub: client.clientId, clientId: client.clientId },
           meta,
         );
         await this.audit.commit([
@@ -73,7 +73,12 @@ export class RefreshTokenGrant implements GrantHandler {
     }
     const user = await this.users.findById(family.userId);
     if (!user || user.status !== 'active') {
-      await this.refreshTokens.revokeFamily(family.familyId, 'user disabled', { actor: 'system' }, meta);
+      await this.refreshTokens.revokeGrants(
+        { grantId: family.familyId },
+        'user disabled',
+        { sub: 'system' },
+        meta,
+      );
       throw new InvalidGrantError(INVALID, 'user disabled or deleted');
     }
     // Rights withdrawn since the consent are withdrawn from refreshed tokens too.
@@ -110,10 +115,10 @@ export class RefreshTokenGrant implements GrantHandler {
     // recorded: revoke again so that it is covered too. The response stands (one success, one
     // invalid_grant), but every token of the family is dead.
     if (await this.refreshTokens.isRevoked(result.newHash)) {
-      await this.refreshTokens.revokeFamily(
-        family.familyId,
+      await this.refreshTokens.revokeGrants(
+        { grantId: family.familyId },
         'refresh token reuse detected',
-        { actor: 'system' },
+        { sub: 'system' },
         meta,
       );
     }
