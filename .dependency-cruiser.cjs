@@ -27,7 +27,10 @@ const LAYER0 = ['protocol', 'platform', 'config'];
 const DOMAIN = ['audit', 'keys', 'scopes', 'tokens', 'clients', 'users'];
 const LAYER2 = ['oauth', 'resource-server', 'admin'];
 const LAYER3_DIRS = ['demo', 'ops', 'database'];
-const LAYER3 = [under(...LAYER3_DIRS), '^src/(app\\.module|core\\.module|bootstrap|main|swagger)(\\.spec)?\\.ts$'];
+const LAYER3 = [
+  under(...LAYER3_DIRS),
+  '^src/(app\\.module|core\\.module|resource-server\\.wiring|bootstrap|main|swagger)(\\.spec)?\\.ts$',
+];
 const KNOWN = [under(...LAYER0, ...DOMAIN, ...LAYER2), ...LAYER3];
 
 const DATABASE_PACKAGES = pkg('typeorm', 'pg', 'pg-[^/]+', '@nestjs/typeorm', '@electric-sql/[^/]+');

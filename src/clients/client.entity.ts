@@ -11,7 +11,6 @@ import {
 import { RoleEntity } from '../scopes/role.entity';
 import { TOKEN_ENDPOINT_AUTH_METHODS, type TokenEndpointAuthMethod } from '../protocol/client-auth-methods';
 
-export type { TokenEndpointAuthMethod };
 export type ClientStatus = 'active' | 'disabled';
 
 /** An OAuth client (RFC 7591 metadata plus Scopegate's role, API key and TTL extensions). */

@@ -1,15 +1,20 @@
-import type { FastifyRequest } from 'fastify';
 import { InvalidBearerRequestError } from './errors';
 
 /** RFC 6750 §2.1 b64token */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 export const MAX_TOKEN_LENGTH = 8192;
 
+/** What the rule reads of an HTTP request (any framework's request object fits). */
+export interface BearerRequest {
+  headers: { authorization?: string };
+  query?: unknown;
+}
+
 /**
  * The access token from `Authorization: Bearer` (RFC 6750 §2.1). The query-string method is refused
  * (RFC 9700 §2.5 / RFC 6750 §2.3 "SHOULD NOT"), and so is sending a token two ways at once (§2).
  */
-export function bearerTokenOf(req: FastifyRequest): string | undefined {
+export function bearerTokenOf(req: BearerRequest): string | undefined {
   const query = req.query as Record<string, unknown> | undefined;
   if (query && 'access_token' in query) {
     throw new InvalidBearerRequestError(

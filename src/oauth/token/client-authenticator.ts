@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditEventInput } from '../../audit/audit.service';
-import type { ClientEntity, TokenEndpointAuthMethod } from '../../clients/client.entity';
+import type { ClientEntity } from '../../clients/client.entity';
+import type { TokenEndpointAuthMethod } from '../../protocol/client-auth-methods';
 import { ClientsService } from '../../clients/clients.service';
 import type { RequestMeta } from '../../platform/http/request-meta';
 import { isMalformed, parseBasic } from '../../protocol/basic-auth';
