@@ -6,9 +6,6 @@ import { InsufficientScopeError, MissingTokenError } from '../protocol/errors';
 import { apiCallEvent } from './api-call.event';
 import { IS_PUBLIC, REQUIRED_SCOPES, type AuthenticatedRequest } from './decorators';
 import { AccessTokenAuthenticator, ApiCallRecorder } from './resource-server.ports';
-import { VerifiedTokenCache } from './verified-token.cache';
-
-const VERIFIED_CACHE_MAX = 10_000;
 
 /**
  * The global guard, deny by default: a route needs a valid access token carrying every scope its
@@ -18,8 +15,6 @@ const VERIFIED_CACHE_MAX = 10_000;
  */
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
-  private readonly verified = new VerifiedTokenCache(VERIFIED_CACHE_MAX);
-
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: AccessTokenAuthenticator,
@@ -45,18 +40,6 @@ export class AccessTokenGuard implements CanActivate {
     const token = bearerTokenOf(req);
     if (token === undefined) throw new MissingTokenError();
     if (token === '') throw refused('malformed');
-    const cached = this.verified.get(token, Date.now());
-    if (cached) {
-      try {
-        await this.authenticator.reconfirm(cached);
-      } catch (err) {
-        this.verified.delete(token);
-        throw err;
-      }
-      return cached;
-    }
-    const principal = await this.authenticator.authenticate(token);
-    this.verified.set(token, principal);
-    return principal;
+    return this.authenticator.authenticate(token);
   }
 }

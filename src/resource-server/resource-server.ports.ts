@@ -10,11 +10,6 @@ import type { Principal } from './principal';
 export abstract class AccessTokenAuthenticator {
   /** The principal of a valid, unrevoked token; throws InvalidTokenError otherwise. */
   abstract authenticate(token: string): Promise<Principal>;
-  /**
-   * For a principal verified earlier (the guard's cache): throws InvalidTokenError once its token is
-   * revoked or its signing key is no longer published.
-   */
-  abstract reconfirm(principal: Principal): Promise<void>;
 }
 
 /** Which claim categories scopes grant (the claims filter and write check). */

@@ -97,16 +97,54 @@ describe('AccessTokenVerifier', () => {
     });
   });
 
-  it('reconfirm: refuses once the token is revoked or its key is unpublished', async () => {
-    const principal = await verifier.authenticate(token());
-    await expect(verifier.reconfirm(principal)).resolves.toBeUndefined();
-    keys.verificationKeyOrReload.mockResolvedValueOnce(undefined);
-    await expect(verifier.reconfirm(principal)).rejects.toMatchObject({
-      description: 'The token was not signed by a key of this server',
+  describe('verified-token cache (a token presented again skips the signature check)', () => {
+    it('verifies a token once, then re-checks only its key and revocation on each use', async () => {
+      const t = token();
+      await verifier.authenticate(t);
+      // Another public key under the same kid: a signature check would now fail; a cache hit does not
+      // check the signature again, only that kid k1 is still published.
+      const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+      keys.verificationKeyOrReload.mockResolvedValue({ ...verification, publicKey: other });
+      await expect(verifier.authenticate(t)).resolves.toMatchObject({ kid: 'k1' });
+      expect(await verifier.identify(t)).toBeDefined();
+      await expect(verifier.authenticate(token())).rejects.toMatchObject({
+        description: 'The access token signature is invalid',
+      });
     });
-    revoked.add(principal.jti);
-    await expect(verifier.reconfirm(principal)).rejects.toMatchObject({
-      description: 'The access token was revoked',
+
+    it('a cached token whose key is unpublished since is refused', async () => {
+      const t = token();
+      await verifier.authenticate(t);
+      keys.verificationKeyOrReload.mockResolvedValueOnce(undefined);
+      await expect(verifier.authenticate(t)).rejects.toMatchObject({
+        description: 'The token was not signed by a key of this server',
+      });
+    });
+
+    it('a cached token revoked since is refused, and forgotten', async () => {
+      const t = token();
+      const { jti } = await verifier.authenticate(t);
+      revoked.add(jti);
+      await expect(verifier.authenticate(t)).rejects.toMatchObject({
+        description: 'The access token was revoked',
+      });
+      expect(await verifier.identify(t)).toBeUndefined();
+      revoked.delete(jti); // the entry is gone: the token is verified in full again, and accepted
+      await expect(verifier.authenticate(t)).resolves.toMatchObject({ jti });
+    });
+
+    it('does not serve a token past its expiry from the cache', async () => {
+      vi.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+      try {
+        const t = token({ exp: Math.floor(Date.now() / 1000) + 60 });
+        await verifier.authenticate(t);
+        vi.setSystemTime(Date.now() + 120_000);
+        await expect(verifier.authenticate(t)).rejects.toMatchObject({
+          description: 'The access token expired',
+        });
+      } finally {
+        vi.useRealTimers();
+      }
     });
   });
 });

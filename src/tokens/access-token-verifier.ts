@@ -13,10 +13,13 @@ import {
   type VerifiedAccessToken,
 } from '../protocol/access-token';
 import { InvalidTokenError } from '../protocol/errors';
+import { VerifiedTokenCache } from '../platform/verified-token.cache';
 import { RevocationService } from './revocation.service';
 
 /** Every algorithm access tokens may carry: those of our signing keys, never HS* or none. */
 export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = SIGNING_ALGORITHMS;
+
+const VERIFIED_CACHE_MAX = 10_000;
 
 /** The jti of every token we issue is a UUID (the key of the tokens table). */
 const JTI = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -30,6 +33,8 @@ const JTI = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class AccessTokenVerifier {
   private readonly policy: AccessTokenPolicy;
+  /** Live tokens verified before: a token presented again skips the signature check. */
+  private readonly verified = new VerifiedTokenCache<VerifiedAccessToken>(VERIFIED_CACHE_MAX);
 
   constructor(
     private readonly keys: KeysService,
@@ -50,9 +55,23 @@ export class AccessTokenVerifier {
    * expired token of ours still identifies its record; revocation is not checked then either.
    */
   async verify(token: string, { allowExpired = false } = {}): Promise<VerifiedAccessToken> {
+    if (!allowExpired) {
+      const cached = this.verified.get(token, Date.now());
+      if (cached) {
+        try {
+          await this.reconfirm(cached);
+        } catch (err) {
+          this.verified.delete(token);
+          throw err;
+        }
+        return cached;
+      }
+    }
     const verified = await verifyAccessToken(token, this.resolveKey, { ...this.policy, allowExpired });
     if (!JTI.test(verified.claims.jti)) throw refused('claims', 'jti is not a UUID');
-    if (!allowExpired) await this.assertNotRevoked(verified.claims.jti);
+    if (allowExpired) return verified;
+    await this.assertNotRevoked(verified.claims.jti);
+    this.verified.set(token, verified, verified.claims.exp);
     return verified;
   }
 
@@ -78,10 +97,9 @@ export class AccessTokenVerifier {
    * For a token verified earlier: what may have changed since — it was revoked, or its signing key is
    * no longer published (RFC 9068 §4: the key must be the issuer's).
    */
-  async reconfirm(principal: Principal): Promise<void> {
-    const key = principal.kid === undefined ? undefined : await this.resolveKey(principal.kid);
-    if (!key) throw refused('key', `key ${principal.kid} is no longer published`);
-    await this.assertNotRevoked(principal.jti);
+  private async reconfirm({ kid, claims }: VerifiedAccessToken): Promise<void> {
+    if (!(await this.resolveKey(kid))) throw refused('key', `key ${kid} is no longer published`);
+    await this.assertNotRevoked(claims.jti);
   }
 
   /** Our signature proves the origin; revocation is the in-memory set (or the database while notifications are down). */
