@@ -318,8 +318,8 @@ async function main() {
 
   const ratio = (a, b) => (a && b ? +(a.rps / b.rps).toFixed(2) : null);
   const ratios = {
-    issuance_vs_oidc_provider: { value: ratio(results.cc_scopegate, results.cc_oidc), target: 3 },
-    introspection_vs_oidc_provider: { value: ratio(results.in_scopegate, results.in_oidc), target: 2 },
+    issuance_vs_oidc_provider: { value: ratio(results.cc_scopegate, results.cc_oidc), target: 2 },
+    introspection_vs_oidc_provider: { value: ratio(results.in_scopegate, results.in_oidc), target: 1.5 },
     api_vs_bare_fastify: { value: ratio(results.api_scopegate, results.api_bare), target: 0.7 },
   };
   console.log('\nratios (target)');
