@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatScope, grantScopes, intersect, parseScope } from './scope-syntax';
+import { formatScope, grantScopes, parseScope } from './scope-syntax';
 
 describe('parseScope', () => {
   it.each([
@@ -31,8 +31,6 @@ describe('grantScopes', () => {
   });
 });
 
-describe('formatScope and intersect', () => {
+describe('formatScope', () => {
   it('sorts and joins', () => expect(formatScope(['b', 'a'])).toBe('a b'));
-  it('intersects', () =>
-    expect([...intersect(['a', 'b', 'c'], new Set(['b', 'c', 'd']))]).toEqual(['b', 'c']));
 });

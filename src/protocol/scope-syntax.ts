@@ -28,7 +28,3 @@ export function grantScopes(
   if (requested === undefined || requested.length === 0) return [...allowed].sort();
   return requested.every((s) => allowed.has(s)) ? [...requested].sort() : undefined;
 }
-
-export function intersect(a: Iterable<string>, b: ReadonlySet<string>): Set<string> {
-  return new Set([...a].filter((s) => b.has(s)));
-}
