@@ -8,8 +8,10 @@
 // Each server is pinned to core 0 (taskset), the load generator (autocannon, 50 connections) and
 // PostgreSQL to core 1. Database: BENCH_DATABASE_URL, else a throw-away PostgreSQL cluster when the
 // server binaries are installed, else the embedded PGlite (figures then informational only).
-// Options: --duration S (default 10), --soak S (adds an RSS run of S seconds on GET /customers/:id).
+// Options: --duration S (default 10), --soak S (adds an RSS run of S seconds on GET /customers/:id),
+// --compare DIR [--rounds N]: this build against another checkout's build, interleaved (no peers).
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, chownSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -24,6 +26,11 @@ const arg = (name, def) => {
 };
 const DURATION = arg('duration', 10);
 const SOAK = arg('soak', 0);
+// --compare DIR: a second Scopegate from another checkout's build (DIR/dist), on its own database,
+// measured interleaved with this one (A, B, A, B…) for --rounds rounds instead of the peer comparison.
+const compareIdx = process.argv.indexOf('--compare');
+const COMPARE = compareIdx > 0 ? process.argv[compareIdx + 1] : undefined;
+const ROUNDS = arg('rounds', 3);
 const CONNECTIONS = 50;
 const SECRET = 'bench-secret-'.padEnd(48, 'x');
 const children = [];
@@ -130,27 +137,18 @@ function rss(pid) {
   }
 }
 
-async function main() {
-  if (pin(1).length) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
-  const db = await database();
-  console.log(
-    `Scopegate benchmark — ${new Date().toISOString()} — ${cpus().length} cores (${cpus()[0].model}), Node ${process.version}`,
-  );
-  console.log(
-    `database: ${db.kind}; ${CONNECTIONS} connections, ${DURATION} s per run, servers pinned to core 0\n`,
-  );
-
-  // Scopegate
+/** Starts a Scopegate build (CHECKOUT/dist) with a bench client of role manager and 50 tokens. */
+async function startScopegate(checkout, dbUrl) {
   const sgPort = await freePort();
   const sgUrl = `http://127.0.0.1:${sgPort}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'sg-bench-data-'));
-  const sg = run(process.execPath, [join(root, 'dist/src/main.js')], {
+  const sg = run(process.execPath, [join(checkout, 'dist/src/main.js')], {
     NODE_ENV: 'production',
     PORT: String(sgPort),
     ISSUER: sgUrl,
     LOG_LEVEL: 'warn',
     DATA_DIR: dataDir,
-    ...(db.url ? { DATABASE_URL: db.url } : {}),
+    ...(dbUrl ? { DATABASE_URL: dbUrl } : {}),
     KEYS_ENCRYPTION_KEY: 'q3X9vJ2mTz8LwR5nB1cY7uK4pH6sD0fG2aE8iO3lN5w',
     SECRET_PEPPER: 'bench-pepper-0123456789-0123456789-0123456789',
     ADMIN_CLIENT_ID: 'bench-admin',
@@ -191,6 +189,86 @@ async function main() {
     ).json()
   ).data.map((c) => c.id);
   const sgTokens = await Promise.all(Array.from({ length: 50 }, sgToken));
+
+  return { sg, sgUrl, sgAuth, sgToken, customers, sgTokens };
+}
+
+/** The three Scopegate scenarios as autocannon options for one running server. */
+function scenarios({ sgUrl, sgAuth, customers, sgTokens }) {
+  return {
+    'client_credentials issuance': [
+      `${sgUrl}/oauth/token`,
+      { method: 'POST', headers: { ...form, authorization: sgAuth }, body: 'grant_type=client_credentials' },
+    ],
+    introspection: [
+      `${sgUrl}/oauth/introspect`,
+      {
+        setupClient: (c) =>
+          c.setRequests(
+            sgTokens.map((t) => ({
+              method: 'POST',
+              path: '/oauth/introspect',
+              headers: { ...form, authorization: sgAuth },
+              body: `token=${t}`,
+            })),
+          ),
+      },
+    ],
+    'GET /customers/:id': [
+      `${sgUrl}/customers/${customers[0]}`,
+      {
+        setupClient: (c) =>
+          c.setRequests(
+            customers.map((id) => ({
+              method: 'GET',
+              path: `/customers/${id}`,
+              headers: { authorization: `Bearer ${sgTokens[0]}` },
+            })),
+          ),
+      },
+    ],
+  };
+}
+
+/** This build (A) against the build in COMPARE (B), interleaved so that machine load hits both alike. */
+async function compare(db, a) {
+  if (!db.url)
+    throw new Error('--compare needs a PostgreSQL server (BENCH_DATABASE_URL or the throw-away cluster)');
+  const url = new URL(db.url);
+  const admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS bench_compare');
+  await admin.query('CREATE DATABASE bench_compare');
+  await admin.end();
+  url.pathname = '/bench_compare';
+  const b = await startScopegate(COMPARE, url.toString());
+  const [sa, sb] = [scenarios(a), scenarios(b)];
+  console.log(`A = ${root}, B = ${COMPARE}; ${ROUNDS} interleaved rounds\n`);
+  const summary = {};
+  for (const name of Object.keys(sa)) {
+    console.log(name);
+    for (let i = 0; i < ROUNDS; i++) {
+      const ra = await load(`A round ${i + 1}`, ...sa[name]);
+      const rb = await load(`B round ${i + 1}`, ...sb[name]);
+      (summary[name] ??= []).push(+(ra.rps / rb.rps).toFixed(2));
+    }
+  }
+  console.log('\nA/B per round');
+  for (const [name, r] of Object.entries(summary)) console.log(`  ${name.padEnd(30)} ${r.join('×  ')}×`);
+}
+
+async function main() {
+  if (pin(1).length) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' });
+  const db = await database();
+  console.log(
+    `Scopegate benchmark — ${new Date().toISOString()} — ${cpus().length} cores (${cpus()[0].model}), Node ${process.version}`,
+  );
+  console.log(
+    `database: ${db.kind}; ${CONNECTIONS} connections, ${DURATION} s per run, servers pinned to core 0\n`,
+  );
+
+  const { sg, sgUrl, sgAuth, sgToken, customers, sgTokens } = await startScopegate(root, db.url);
+  if (COMPARE) return compare(db, { sgUrl, sgAuth, customers, sgTokens });
 
   // oidc-provider
   const opPort = await freePort();
@@ -233,30 +311,18 @@ async function main() {
   const results = {};
   const rssStart = rss(sg.pid);
   console.log('client_credentials token issuance');
-  results.cc_scopegate = await load('Scopegate (record + audit committed)', `${sgUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { ...form, authorization: sgAuth },
-    body: 'grant_type=client_credentials',
-  });
+  const sgRuns = scenarios({ sgUrl, sgAuth, customers, sgTokens });
+  results.cc_scopegate = await load(
+    'Scopegate (record + audit committed)',
+    ...sgRuns['client_credentials issuance'],
+  );
   results.cc_oidc = await load('oidc-provider (ES256 JWT, in-memory)', `${opUrl}/token`, {
     method: 'POST',
     headers: { ...form, authorization: opAuth },
     body: 'grant_type=client_credentials&scope=api:read',
   });
   console.log('introspection');
-  results.in_scopegate = await load('Scopegate', `${sgUrl}/oauth/introspect`, {
-    method: 'POST',
-    headers: { ...form, authorization: sgAuth },
-    setupClient: (c) =>
-      c.setRequests(
-        sgTokens.map((t) => ({
-          method: 'POST',
-          path: '/oauth/introspect',
-          headers: { ...form, authorization: sgAuth },
-          body: `token=${t}`,
-        })),
-      ),
-  });
+  results.in_scopegate = await load('Scopegate', ...sgRuns.introspection);
   results.in_oidc = await load('oidc-provider (opaque, in-memory)', `${opUrl}/token/introspection`, {
     method: 'POST',
     headers: { ...form, authorization: opAuth },
@@ -271,20 +337,9 @@ async function main() {
       ),
   });
   console.log('GET /customers/:id');
-  const tok = sgTokens[0];
   results.api_scopegate = await load(
     'Scopegate (verify, revocation, scopes, claims, audit)',
-    `${sgUrl}/customers/${customers[0]}`,
-    {
-      setupClient: (c) =>
-        c.setRequests(
-          customers.map((id) => ({
-            method: 'GET',
-            path: `/customers/${id}`,
-            headers: { authorization: `Bearer ${tok}` },
-          })),
-        ),
-    },
+    ...sgRuns['GET /customers/:id'],
   );
   if (bare) {
     results.api_bare = await load('bare Fastify, same SQL and JSON', `${bare}/customers/${customers[0]}`, {
