@@ -239,8 +239,12 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
       }
       return changes;
     });
-    for (const row of started) await this.recordRotation(row, SYSTEM);
     if (changed > 0 || Date.now() - this.lastReload > MAINTENANCE_MS) await this.reload();
+    for (const row of started) {
+      await this.recordRotation(row, SYSTEM).catch((err: Error) =>
+        this.logger.error(`key.rotated event of key ${row.kid} not written: ${err.message}`),
+      );
+    }
   }
 
   /** Every rotation, on demand or by age, is audited alike (the key's id and algorithm, no key material). */

@@ -85,17 +85,20 @@ describe('a role in use cannot be deleted', () => {
 
   describe('in the database, whatever the code path', () => {
     type Db = Pick<Client, 'query'>;
-    const insertUser = (db: Db, role: string) =>
+    const insertUser = (db: Db, ...roles: (string | null)[]) =>
       db.query(`INSERT INTO users (id, username, password_hash, roles) VALUES ($1, $2, 'x', $3)`, [
         randomUUID(),
         `u-${randomUUID().slice(0, 8)}`,
-        [role],
+        roles,
       ]);
 
     it('refuses a user holding an unknown role, and deleting a role a user holds (SQLSTATE 23503)', async () => {
       await createRole('db-held');
       const db = app.app.get(DataSourceToken) as unknown as Db;
       await expect(insertUser(db, 'ghost-role')).rejects.toMatchObject({ code: '23503', table: 'users' });
+      // A NULL first element must not hide the unknown role behind it (NOT IN over no rows is true).
+      await expect(insertUser(db, null, 'ghost-role')).rejects.toMatchObject({ code: '23503' });
+      await expect(insertUser(db, null)).rejects.toMatchObject({ code: '23503' });
       await insertUser(db, 'db-held');
       await expect(db.query(`DELETE FROM roles WHERE name = 'db-held'`)).rejects.toMatchObject({
         code: '23503',

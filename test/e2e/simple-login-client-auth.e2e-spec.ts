@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientsService } from '../../src/clients/clients.service';
 import { startTestApp, type TestApp } from '../support/app';
 import { ADMIN_ENV, adminToken, api, basic, seedDemo, tokenRequest } from '../support/oauth';
 
@@ -104,5 +105,19 @@ describe('POST /auth — client authentication is the token endpoint’s', () =>
         details: { reason: 'client without client_credentials', via: 'auth' },
       }),
     ]);
+  });
+
+  it('a client id with characters that Basic form-encodes (+, %) logs in, as at the token endpoint', async () => {
+    // Ids are free-form for bootstrap clients (ADMIN_CLIENT_ID); RFC 6749 §2.3.1 form-encodes them.
+    const id = 'ops+sync%team';
+    const secret = 'a-bootstrap-secret-of-at-least-32-characters';
+    await app.app
+      .get(ClientsService)
+      .ensure({ client_name: 'Ops sync', role: 'viewer', grant_types: ['client_credentials'] }, id, secret);
+    const res = await auth({ authorization: basic(id, secret) });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.headers.get('authorization')).toMatch(/^Bearer /);
+    const token = await tokenRequest(app, { grant_type: 'client_credentials' }, { id, secret });
+    expect(token.status).toBe(200);
   });
 });

@@ -25,11 +25,13 @@ export class RoleHolders1795490000000 implements MigrationInterface {
       DECLARE
         missing text;
       BEGIN
+        -- Held roles cannot be deleted until this transaction ends; a NULL element is never a role.
+        PERFORM 1 FROM roles WHERE name = ANY (NEW.roles) FOR KEY SHARE;
         SELECT r INTO missing FROM unnest(NEW.roles) AS r
-         WHERE r NOT IN (SELECT name FROM roles WHERE name = ANY (NEW.roles) FOR KEY SHARE)
+         WHERE r IS NULL OR NOT EXISTS (SELECT 1 FROM roles WHERE name = r)
          LIMIT 1;
-        IF missing IS NOT NULL THEN
-          RAISE EXCEPTION 'role % does not exist', missing
+        IF FOUND THEN
+          RAISE EXCEPTION 'role % does not exist', coalesce(missing, 'NULL')
             USING ERRCODE = 'foreign_key_violation', TABLE = 'users', COLUMN = 'roles';
         END IF;
         RETURN NEW;

@@ -81,7 +81,10 @@ export class SimpleLoginController {
 
     let issued: { accessToken: string; expiresIn: number; scope: string };
     if (basic) {
-      const client = basic.id.length <= 128 ? await this.clients.findById(basic.id) : null;
+      // A client id is looked up as the authenticator will read it: form-urlencoded (RFC 6749 §2.3.1).
+      const asClient = parseBasic(req.headers.authorization, 'form-urlencoded');
+      const clientId = asClient && !isMalformed(asClient) ? asClient.id : undefined;
+      const client = clientId && clientId.length <= 128 ? await this.clients.findById(clientId) : null;
       issued =
         client && client.tokenEndpointAuthMethod !== 'none'
           ? await this.issueForClient(
