@@ -45,6 +45,17 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       genReqId: (req: IncomingMessage) => String((req.id = requestIdFor(req))),
       bodyLimit: 256 * 1024,
       return503OnClosing: true,
+      // Slow clients: a request (headers and body) not received in time is answered 408 and closed.
+      requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+      connectionTimeout: config.HTTP_CONNECTION_TIMEOUT_MS,
+      keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxRequestsPerSocket: config.HTTP_MAX_REQUESTS_PER_SOCKET,
+      http: {
+        requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+        headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+        // How often node checks those two timeouts (its default, 30 s, would double the cut-off).
+        connectionsCheckingInterval: Math.min(1000, Math.ceil(config.HTTP_HEADERS_TIMEOUT_MS / 4)),
+      },
     });
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({

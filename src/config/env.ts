@@ -10,8 +10,10 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   validateSync,
 } from 'class-validator';
+import { isTrustProxy, parseTrustProxy } from './trust-proxy';
 
 export const SIGNING_ALGORITHMS = [
   'ES256',
@@ -87,9 +89,50 @@ export class Env {
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
-  @Transform(toBool)
-  @IsBoolean({ message: 'must be true or false' })
-  TRUST_PROXY = false;
+  /** false, true (refused in production) or the proxies to believe: addresses, CIDRs, `loopback`. */
+  @Transform(parseTrustProxy)
+  @ValidateBy(
+    { name: 'isTrustProxy', validator: { validate: isTrustProxy } },
+    {
+      message: 'must be false, or a comma-separated list of proxy addresses or CIDR ranges (e.g. 10.0.0.0/8)',
+    },
+  )
+  TRUST_PROXY: boolean | string[] = false;
+
+  /** Milliseconds a client has to send a whole request, headers and body (slow-body cut-off). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1000 and 600000' })
+  @Min(1000, { message: 'must be an integer between 1000 and 600000' })
+  @Max(600000, { message: 'must be an integer between 1000 and 600000' })
+  HTTP_REQUEST_TIMEOUT_MS = 30000;
+
+  /** Milliseconds a client has to send the request headers (at most HTTP_REQUEST_TIMEOUT_MS). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1000 and 600000' })
+  @Min(1000, { message: 'must be an integer between 1000 and 600000' })
+  @Max(600000, { message: 'must be an integer between 1000 and 600000' })
+  HTTP_HEADERS_TIMEOUT_MS = 10000;
+
+  /** Milliseconds an idle keep-alive connection stays open after a response. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1000 and 600000' })
+  @Min(1000, { message: 'must be an integer between 1000 and 600000' })
+  @Max(600000, { message: 'must be an integer between 1000 and 600000' })
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 72000;
+
+  /** Milliseconds without any byte in either direction before a socket is closed. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1000 and 3600000' })
+  @Min(1000, { message: 'must be an integer between 1000 and 3600000' })
+  @Max(3600000, { message: 'must be an integer between 1000 and 3600000' })
+  HTTP_CONNECTION_TIMEOUT_MS = 120000;
+
+  /** Requests served on one keep-alive connection before it is closed (0 = no limit). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 0 and 1000000' })
+  @Min(0, { message: 'must be an integer between 0 and 1000000' })
+  @Max(1000000, { message: 'must be an integer between 0 and 1000000' })
+  HTTP_MAX_REQUESTS_PER_SOCKET = 1000;
 
   /** 32 bytes, base64 or base64url: encrypts signing keys at rest (AES-256-GCM). */
   @Transform(emptyToUndefined)
@@ -121,6 +164,12 @@ export class Env {
   @IsOptional()
   @IsBoolean({ message: 'must be true or false' })
   SEED_DEMO?: boolean;
+
+  /** With SEED_DEMO: also the demo clients and user (printed secrets). Default: on outside production; refused in production. */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  SEED_DEMO_PRINCIPALS?: boolean;
 
   @Transform(toInt)
   @IsInt({ message: 'must be an integer between 60 and 3600' })
@@ -194,6 +243,7 @@ export type AppConfig = Env & {
   KEYS_ENCRYPTION_KEY: string;
   SECRET_PEPPER: string;
   SEED_DEMO: boolean;
+  SEED_DEMO_PRINCIPALS: boolean;
   /** True when no DATABASE_URL is given and the embedded PostgreSQL is used. */
   EMBEDDED_DATABASE: boolean;
 };
@@ -240,6 +290,7 @@ const envOptionalKeys = [
   'ADMIN_CLIENT_ID',
   'ADMIN_CLIENT_SECRET',
   'SEED_DEMO',
+  'SEED_DEMO_PRINCIPALS',
   'ACCESS_TOKEN_AUDIENCE',
 ];
 
@@ -261,6 +312,21 @@ export function finalizeConfig(env: Env): AppConfig {
       'must be set together with the other ADMIN_CLIENT_* variable',
     );
   }
+  if (production && env.TRUST_PROXY === true) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      'must not be true in production: it believes any X-Forwarded-For; list the proxy addresses or CIDR ranges',
+    );
+  }
+  if (production && env.SEED_DEMO_PRINCIPALS) {
+    throw new ConfigError(
+      'SEED_DEMO_PRINCIPALS',
+      'must not be true in production: demo clients and users have well-known roles and printed secrets',
+    );
+  }
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS', 'must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
   const embedded = !env.DATABASE_URL;
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
   return Object.assign(env, {
@@ -269,6 +335,7 @@ export function finalizeConfig(env: Env): AppConfig {
     KEYS_ENCRYPTION_KEY: env.KEYS_ENCRYPTION_KEY!,
     SECRET_PEPPER: env.SECRET_PEPPER!,
     SEED_DEMO: env.SEED_DEMO ?? embedded,
+    SEED_DEMO_PRINCIPALS: env.SEED_DEMO_PRINCIPALS ?? !production,
     EMBEDDED_DATABASE: embedded,
   });
 }

@@ -1,19 +1,10 @@
-/** Passwords everybody tries first; a real deployment would check a breach corpus (NIST SP 800-63B §5.1.1.2). */
-const COMMON = new Set([
-  'password',
-  'password1',
-  'password123',
-  'passw0rd',
-  '123456789',
-  '1234567890',
-  'qwertyuiop',
-  'iloveyou',
-  'letmein123',
-  'welcome123',
-  'administrator',
-  'changeme123',
-  'correcthorsebatterystaple',
-]);
+import { dictionary } from '@zxcvbn-ts/language-common';
+
+/**
+ * Passwords everybody tries first: the ~49,000 most common passwords of zxcvbn-ts's maintained
+ * list (lower case), as NIST SP 800-63B §5.1.1.2 asks for a check against commonly used values.
+ */
+const COMMON = new Set([...dictionary['passwords-common'], 'changeme123', 'correcthorsebatterystaple']);
 
 const MIN_PASSWORD_LENGTH = 10;
 const MAX_PASSWORD_LENGTH = 256;
@@ -29,7 +20,7 @@ export function passwordProblem(password: string, username?: string): string | u
   if (password.length > MAX_PASSWORD_LENGTH)
     return `password must be at most ${MAX_PASSWORD_LENGTH} characters long`;
   const lower = password.toLowerCase();
-  if (COMMON.has(lower)) return 'password is too common; choose a less guessable one';
+  if (COMMON.has(lower)) return 'password is too common (it is on a list of commonly used passwords)';
   if (username && lower.includes(username.toLowerCase())) return 'password must not contain the username';
   if (new Set(password).size < 5) return 'password must use at least 5 different characters';
   return undefined;

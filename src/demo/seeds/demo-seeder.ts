@@ -21,7 +21,7 @@ export interface DemoCredential {
 export const DEMO_CLIENT_ROLES = ['viewer', 'salesperson', 'manager', 'editor', 'admin'];
 
 /**
- * Seeds the demo catalog, 1,000 deterministic customers and one demo client per role.
+ * Seeds the demo catalog, 1,000 deterministic customers and (outside production) one demo client per role.
  * Idempotent: existing rows are left alone; only clients it creates get a (printed, once) secret.
  */
 @Injectable()
@@ -39,12 +39,27 @@ export class DemoSeeder implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.get('SEED_DEMO', { infer: true })) return;
     const created = await this.seed();
+    if (!this.principals()) {
+      this.logger.log(
+        'demo catalog and customers seeded; no demo clients or user (SEED_DEMO_PRINCIPALS off)',
+      );
+      return;
+    }
     if (created.length) this.announce(created);
     else this.logger.log('demo catalog present; demo client secrets were shown when they were created');
     // After the catalog: the demo user's role must exist.
     this.delegation.announce(await this.delegation.seed());
   }
 
+  /**
+   * Demo clients and the demo user have well-known ids, roles up to `admin` and printed secrets:
+   * never seeded in production (SEED_DEMO_PRINCIPALS, see config/env.ts).
+   */
+  principals(): boolean {
+    return this.config.get('SEED_DEMO_PRINCIPALS', { infer: true });
+  }
+
+  /** The catalog and customers; the demo clients too unless {@link principals} is off. */
   async seed(): Promise<DemoCredential[]> {
     await this.scopes.ensureCatalog({ categories: DEMO_CATEGORIES, scopes: DEMO_SCOPES, roles: DEMO_ROLES });
     await this.dataSource.transaction(async (m) => {
@@ -61,6 +76,7 @@ export class DemoSeeder implements OnApplicationBootstrap {
     });
 
     const created: DemoCredential[] = [];
+    if (!this.principals()) return created;
     for (const role of DEMO_CLIENT_ROLES) {
       const clientId = `demo-${role}`;
       if (await this.clients.findById(clientId)) continue;

@@ -43,10 +43,16 @@ async function main(): Promise<void> {
     );
     const seeder = app.get(DemoSeeder);
     const created = await seeder.seed();
-    if (created.length) seeder.announce(created);
+    if (!seeder.principals())
+      process.stdout.write(
+        'Demo catalog and customers seeded; no demo clients or user (SEED_DEMO_PRINCIPALS off).\n',
+      );
+    else if (created.length) seeder.announce(created);
     else process.stdout.write('Demo catalog and clients already present; nothing to do.\n');
-    const delegation = app.get(DemoDelegationSeeder);
-    delegation.announce(await delegation.seed());
+    if (seeder.principals()) {
+      const delegation = app.get(DemoDelegationSeeder);
+      delegation.announce(await delegation.seed());
+    }
     await app.close();
   } finally {
     await embedded?.stop();

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, finalizeConfig, validateEnv } from './env';
+
+const SECRETS = {
+  KEYS_ENCRYPTION_KEY: 'q3X9vJ2mTz8LwR5nB1cY7uK4pH6sD0fG2aE8iO3lN5w',
+  SECRET_PEPPER: 'a-pepper-that-is-long-enough-0123456789',
+};
+const config = (raw: Record<string, string>) => finalizeConfig(validateEnv({ ...SECRETS, ...raw }));
+const refusal = (raw: Record<string, string>) => {
+  try {
+    config(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.variable;
+    throw err;
+  }
+  return undefined;
+};
+
+describe('configuration: proxies, HTTP timeouts, demo principals', () => {
+  it('reads TRUST_PROXY as false, true, or a list of addresses, CIDR ranges and range names', () => {
+    expect(config({}).TRUST_PROXY).toBe(false);
+    expect(config({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(config({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1,fd00::/8,loopback' }).TRUST_PROXY).toEqual([
+      '127.0.0.1',
+      '10.0.0.0/8',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
+  });
+
+  it.each(['yes-please', '10.0.0.0/33', '10.0.0.300', '127.0.0.1,', 'fd00::/129', '10.0.0.0/8/1'])(
+    'refuses TRUST_PROXY=%j',
+    (value) => expect(refusal({ TRUST_PROXY: value })).toBe('TRUST_PROXY'),
+  );
+
+  it('refuses TRUST_PROXY=true in production, naming the variable', () => {
+    expect(refusal({ NODE_ENV: 'production', TRUST_PROXY: 'true' })).toBe('TRUST_PROXY');
+    expect(config({ NODE_ENV: 'production', TRUST_PROXY: '10.0.0.0/8' }).TRUST_PROXY).toEqual(['10.0.0.0/8']);
+  });
+
+  it('has slow-client defaults that cut a trickled request within 30 s, and keeps headers ≤ request', () => {
+    const c = config({});
+    expect(c.HTTP_REQUEST_TIMEOUT_MS).toBeLessThanOrEqual(30000);
+    expect(c.HTTP_HEADERS_TIMEOUT_MS).toBeLessThanOrEqual(c.HTTP_REQUEST_TIMEOUT_MS);
+    expect(refusal({ HTTP_REQUEST_TIMEOUT_MS: '2000', HTTP_HEADERS_TIMEOUT_MS: '5000' })).toBe(
+      'HTTP_HEADERS_TIMEOUT_MS',
+    );
+    expect(refusal({ HTTP_REQUEST_TIMEOUT_MS: '0' })).toBe('HTTP_REQUEST_TIMEOUT_MS');
+  });
+
+  it('seeds demo principals outside production only; refuses forcing them in production', () => {
+    expect(config({ SEED_DEMO: 'true' }).SEED_DEMO_PRINCIPALS).toBe(true);
+    expect(config({ NODE_ENV: 'production', SEED_DEMO: 'true' }).SEED_DEMO_PRINCIPALS).toBe(false);
+    expect(config({ NODE_ENV: 'production' })).toMatchObject({
+      SEED_DEMO: true,
+      SEED_DEMO_PRINCIPALS: false,
+    });
+    expect(refusal({ NODE_ENV: 'production', SEED_DEMO_PRINCIPALS: 'true' })).toBe('SEED_DEMO_PRINCIPALS');
+  });
+});
