@@ -1,4 +1,4 @@
-import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
 import { CoreModule, type CoreModuleOptions } from './core.module';
@@ -8,6 +8,7 @@ import { OAuthModule } from './oauth/oauth.module';
 import { HealthModule } from './ops/health.module';
 import { MetricsModule } from './ops/metrics.module';
 import { AllExceptionsFilter } from './platform/http/all-exceptions.filter';
+import { StrictValidationPipe } from './platform/http/validation.pipe';
 import { ResourceServer } from './resource-server.wiring';
 
 export type AppModuleOptions = CoreModuleOptions;
@@ -30,10 +31,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        {
-          provide: APP_PIPE,
-          useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
-        },
+        { provide: APP_PIPE, useValue: new StrictValidationPipe() },
       ],
     };
   }

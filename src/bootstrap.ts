@@ -5,7 +5,9 @@ import { Logger } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
-import { refuseNul } from './platform/http/nul-guard';
+import { useStrictJsonBodies } from './platform/http/json-body.parser';
+import { noStoreWithCredentials } from './platform/http/no-store.hook';
+import { refuseUnstorableText } from './platform/http/nul-guard';
 import { REQUEST_ID_HEADER, requestIdFor } from './platform/http/request-id';
 import type { AppConfig } from './config/env';
 import { EmbeddedPostgres } from './platform/db/embedded-postgres';
@@ -81,7 +83,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
   });
-  fastify.addHook('preValidation', refuseNul);
+  useStrictJsonBodies(app, fastify.initialConfig.bodyLimit!);
+  fastify.addHook('preValidation', refuseUnstorableText);
+  fastify.addHook('onSend', noStoreWithCredentials);
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', async (req, reply) => {
     metrics.observe(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime);

@@ -84,7 +84,7 @@ function insertTokenRecords(rowsParam: string): string {
   return `INSERT INTO tokens (${TOKEN_RECORD_LIST}) SELECT ${TOKEN_RECORD_LIST} FROM json_populate_recordset(NULL::tokens, ${rowsParam})`;
 }
 
-const JTI = /^[0-9a-f-]{36}$/i;
+const JTI = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Issues RFC 9068 JWT access tokens. The token's record and its `token.issued` audit event are

@@ -1,6 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsISO8601, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsISO8601, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+/**
+ * An RFC 3339 §5.6 full-date or date-time (fraction of at most 9 digits). ISO 8601's other forms
+ * (week dates, ordinal dates, basic format, expanded years) are refused: PostgreSQL and Date read
+ * them differently or not at all. `IsISO8601({ strict: true })` adds the calendar check (no Feb 30).
+ */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2}))?$/;
+const RFC3339_MESSAGE = '$property must be an RFC 3339 date or date-time, e.g. 2026-01-01T00:00:00Z';
 
 export class AuditQueryDto {
   @ApiPropertyOptional({ example: 'token.issued' })
@@ -35,12 +43,14 @@ export class AuditQueryDto {
 
   @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z' })
   @IsOptional()
-  @IsISO8601()
+  @Matches(RFC3339, { message: RFC3339_MESSAGE })
+  @IsISO8601({ strict: true }, { message: RFC3339_MESSAGE })
   since?: string;
 
   @ApiPropertyOptional({ example: '2026-12-31T23:59:59Z' })
   @IsOptional()
-  @IsISO8601()
+  @Matches(RFC3339, { message: RFC3339_MESSAGE })
+  @IsISO8601({ strict: true }, { message: RFC3339_MESSAGE })
   until?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
