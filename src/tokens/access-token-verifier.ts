@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { UUID } from '../platform/uuid';
 import { ConfigService } from '@nestjs/config';
 import { SIGNING_ALGORITHMS, type AppConfig } from '../config/env';
 import { KeysService } from '../keys/keys.service';
@@ -20,9 +21,6 @@ import { RevocationService } from './revocation.service';
 export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = SIGNING_ALGORITHMS;
 
 const VERIFIED_CACHE_MAX = 10_000;
-
-/** The jti of every token we issue is a UUID (the key of the tokens table). */
-const JTI = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The one verifier of our access tokens — for the resource-server guard (as its
@@ -68,7 +66,7 @@ export class AccessTokenVerifier {
       }
     }
     const verified = await verifyAccessToken(token, this.resolveKey, { ...this.policy, allowExpired });
-    if (!JTI.test(verified.claims.jti)) throw refused('claims', 'jti is not a UUID');
+    if (!UUID.test(verified.claims.jti)) throw refused('claims', 'jti is not a UUID');
     if (allowExpired) return verified;
     await this.assertNotRevoked(verified.claims.jti);
     this.verified.set(token, verified, verified.claims.exp);

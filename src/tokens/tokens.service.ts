@@ -1,4 +1,5 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { UUID } from '../platform/uuid';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -84,8 +85,6 @@ function insertTokenRecords(rowsParam: string): string {
   return `INSERT INTO tokens (${TOKEN_RECORD_LIST}) SELECT ${TOKEN_RECORD_LIST} FROM json_populate_recordset(NULL::tokens, ${rowsParam})`;
 }
 
-const JTI = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Issues RFC 9068 JWT access tokens. The token's record and its `token.issued` audit event are
  * committed together (one group-committed statement) before the token is handed out.
@@ -157,7 +156,7 @@ export class TokensService {
 
   /** The record of an issued access token; 404 when there is none. */
   async record(jti: string): Promise<TokenEntity> {
-    const record = JTI.test(jti) ? await this.tokens.findOneBy({ jti }) : null;
+    const record = UUID.test(jti) ? await this.tokens.findOneBy({ jti }) : null;
     if (!record) throw new NotFoundException(`token ${jti.slice(0, 64)} not found`);
     return record;
   }

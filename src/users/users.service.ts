@@ -5,6 +5,7 @@ import {
   NotFoundException,
   type OnModuleInit,
 } from '@nestjs/common';
+import { UUID } from '../platform/uuid';
 import { InjectRepository } from '@nestjs/typeorm';
 import { hash, verify } from '@node-rs/argon2';
 import { randomUUID } from 'node:crypto';
@@ -26,8 +27,6 @@ import type { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 function roleRefused(err: unknown): never {
   throw (err as { code?: string }).code === '23503' ? new BadRequestException('unknown role(s)') : err;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Users, their argon2id passwords (argon2id is @node-rs/argon2's default algorithm) and their roles. */
 @Injectable()
