@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditService } from '../../src/audit/audit.service';
 import { demoCustomerId } from '../../src/demo/seeds/demo-customers';
 import { startTestApp, type TestApp } from '../support/app';
-import { codeFlowTokens, seedDelegation } from '../support/delegation';
+import { codeFlowTokens, refreshAsDemoSpa, seedDelegation } from '../support/delegation';
 import { ADMIN_ENV, adminToken, api, seedDemo } from '../support/oauth';
 
 /**
@@ -35,18 +35,8 @@ describe('grant revocation on client disable, user disable and password reset', 
     expect(res.status).toBe(200);
     return res.body as { access_token: string; refresh_token: string };
   };
-  const refresh = async (refreshToken: string) => {
-    const res = await fetch(`${app.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: 'demo-spa',
-      }),
-    });
-    return ((await res.json()) as { error?: string }).error ?? 'ok';
-  };
+  const refresh = async (refreshToken: string) =>
+    ((await refreshAsDemoSpa(app, refreshToken)).body.error as string | undefined) ?? 'ok';
   const customer = async (token: string) => (await api(app, `/customers/${demoCustomerId(1)}`, token)).status;
   const revokedEvents = async () => {
     await app.app.get(AuditService).flush();

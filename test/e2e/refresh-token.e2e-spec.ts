@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Clock } from '../../src/platform/clock';
 import { demoCustomerId } from '../../src/demo/seeds/demo-customers';
 import { startTestApp, type TestApp } from '../support/app';
-import { codeFlowTokens, seedDelegation } from '../support/delegation';
+import { codeFlowTokens, refreshAsDemoSpa, seedDelegation } from '../support/delegation';
 import { ADMIN_ENV, adminToken, api, seedDemo } from '../support/oauth';
 
 describe('refresh_token grant: rotation, reuse detection, lifetimes (RFC 6749 §6, RFC 9700 §4.14)', () => {
@@ -23,19 +23,8 @@ describe('refresh_token grant: rotation, reuse detection, lifetimes (RFC 6749 §
     expect(res.status).toBe(200);
     return res.body as { access_token: string; refresh_token: string };
   };
-  const refresh = async (refreshToken: string, extra: Record<string, string> = {}) => {
-    const res = await fetch(`${app.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: 'demo-spa',
-        ...extra,
-      }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const refresh = (refreshToken: string, extra: Record<string, string> = {}) =>
+    refreshAsDemoSpa(app, refreshToken, extra);
   const customer = (token: string) => api(app, `/customers/${demoCustomerId(2)}`, token);
 
   it('rotates the refresh token on every use and keeps the scopes', async () => {

@@ -164,3 +164,22 @@ export async function codeFlowTokens(
   });
   return { status: res.status, body: (await res.json()) as Record<string, any>, verifier, code };
 }
+
+/** A refresh-token grant by the demo public client (RFC 6749 §6); `extra` adds or overrides parameters. */
+export async function refreshAsDemoSpa(
+  app: TestApp,
+  refreshToken: string,
+  extra: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, any> }> {
+  const res = await fetch(`${app.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: 'demo-spa',
+      ...extra,
+    }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
