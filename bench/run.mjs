@@ -151,6 +151,7 @@ async function startScopegate(checkout, dbUrl) {
     ...(dbUrl ? { DATABASE_URL: dbUrl } : {}),
     KEYS_ENCRYPTION_KEY: 'q3X9vJ2mTz8LwR5nB1cY7uK4pH6sD0fG2aE8iO3lN5w',
     SECRET_PEPPER: 'bench-pepper-0123456789-0123456789-0123456789',
+    AUDIT_KEY: 'YmVuY2gtYXVkaXQta2V5LTAxMjM0NTY3ODktMDEyMzQ1',
     ADMIN_CLIENT_ID: 'bench-admin',
     ADMIN_CLIENT_SECRET: SECRET,
     SEED_DEMO: 'true',

@@ -1,16 +1,31 @@
+import { createSecretKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, eventHash, firstBrokenLink, GENESIS_HASH } from './audit-chain';
+import {
+  canonicalJson,
+  ChainWalk,
+  checkpointSignature,
+  eventHash,
+  GENESIS_HASH,
+  legacyEventHash,
+  type ChainedEvent,
+  type ChainFinding,
+} from './audit-chain';
 import type { AuditEventEntity } from './audit-event.entity';
+import { AuditKeys } from './audit-keys';
 
-function chain(n: number): AuditEventEntity[] {
+const keys = AuditKeys.fromKey('k'.repeat(43));
+const wrongKeys = AuditKeys.fromKey('w'.repeat(43));
+const keyed = (e: ChainedEvent) => eventHash(e, keys.chain);
+
+function chain(n: number, hash: (e: ChainedEvent) => string = keyed): AuditEventEntity[] {
   const out: AuditEventEntity[] = [];
   let prev = GENESIS_HASH;
   for (let i = 1; i <= n; i++) {
     const e = {
       id: i,
       occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
-      type: 'token.issued',
-      outcome: 'success' as const,
+      type: i === 3 ? 'login.failed' : 'token.issued',
+      outcome: (i === 3 ? 'failure' : 'success') as AuditEventEntity['outcome'],
       actor: 'client-a',
       subject: 'client-a',
       clientId: 'client-a',
@@ -22,11 +37,28 @@ function chain(n: number): AuditEventEntity[] {
       prevHash: prev,
       hash: '',
     };
-    e.hash = eventHash(e);
+    e.hash = hash(e);
     prev = e.hash;
     out.push(e);
   }
   return out;
+}
+
+/** Re-links and re-hashes rows from index `from` on, as an attacker with write access would. */
+function recompute(c: AuditEventEntity[], from: number, hash: (e: ChainedEvent) => string) {
+  for (let i = from; i < c.length; i++) {
+    c[i].prevHash = i === 0 ? GENESIS_HASH : c[i - 1].hash;
+    c[i].hash = hash(c[i]);
+  }
+}
+
+function walk(c: AuditEventEntity[], start = { id: 0, hash: GENESIS_HASH }): ChainFinding | undefined {
+  const w = new ChainWalk(start, { hashOf: keyed });
+  for (const e of c) {
+    const found = w.push(e);
+    if (found) return found;
+  }
+  return w.end();
 }
 
 describe('audit hash chain', () => {
@@ -36,32 +68,83 @@ describe('audit hash chain', () => {
     );
   });
 
-  it('an intact chain has no broken link', () => {
-    expect(firstBrokenLink(chain(5), undefined)).toBeUndefined();
+  it('is keyed: the unkeyed function and another key give other hashes', () => {
+    const [e] = chain(1);
+    expect(e.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(legacyEventHash(e)).not.toBe(e.hash);
+    expect(eventHash(e, wrongKeys.chain)).not.toBe(e.hash);
+    expect(eventHash(e, keys.checkpoint)).not.toBe(e.hash);
+  });
+
+  it('an intact chain has no finding', () => {
+    expect(walk(chain(5))).toBeUndefined();
   });
 
   it.each([
-    ['a changed field', (c: AuditEventEntity[]) => (c[2].outcome = 'failure'), 3],
-    ['changed details', (c: AuditEventEntity[]) => (c[1].details = { scope: 'admin', n: 2 }), 2],
-    ['a removed row', (c: AuditEventEntity[]) => c.splice(3, 1), 5],
-    [
-      'a recomputed hash without relinking',
-      (c: AuditEventEntity[]) => {
-        c[0].actor = 'mallory';
-        c[0].hash = eventHash(c[0]);
-      },
-      2,
-    ],
-    ['a changed time', (c: AuditEventEntity[]) => (c[4].occurredAt = new Date(0)), 5],
-  ])('finds %s', (_name, tamper, expected) => {
-    const c = chain(5);
-    tamper(c);
-    expect(firstBrokenLink(c, undefined)).toBe(expected);
+    ['the unkeyed function', legacyEventHash],
+    ['a keyed function under a wrong key', (e: ChainedEvent) => eventHash(e, wrongKeys.chain)],
+  ])('names a failed login edited into a success, every later hash recomputed with %s', (_n, forge) => {
+    const c = chain(6);
+    Object.assign(c[2], { type: 'login.succeeded', outcome: 'success' });
+    recompute(c, 2, forge);
+    expect(walk(c)).toMatchObject({ id: 3, reason: 'edited' });
   });
 
-  it('continues from a previous page', () => {
+  it.each([
+    ['a changed field', (c: AuditEventEntity[]) => (c[2].outcome = 'success'), 3],
+    ['changed details', (c: AuditEventEntity[]) => (c[1].details = { scope: 'admin', n: 2 }), 2],
+    ['a changed time', (c: AuditEventEntity[]) => (c[4].occurredAt = new Date(0)), 5],
+    ['an edited last row', (c: AuditEventEntity[]) => (c[5].actor = 'mallory'), 6],
+  ])('names %s as edited', (_n, tamper, id) => {
     const c = chain(6);
-    expect(firstBrokenLink(c.slice(3), c[2])).toBeUndefined();
-    expect(firstBrokenLink(c.slice(3), c[1])).toBe(4);
+    tamper(c);
+    expect(walk(c)).toMatchObject({ id, reason: 'edited' });
+  });
+
+  it('names the missing id of a removed row, also when later rows were re-linked', () => {
+    const c = chain(6);
+    c.splice(3, 1);
+    expect(walk(c)).toMatchObject({ id: 4, reason: 'removed' });
+    const relinked = chain(6);
+    relinked.splice(3, 1);
+    recompute(relinked, 3, legacyEventHash);
+    expect(walk(relinked)).toMatchObject({ id: 4, reason: 'removed' });
+  });
+
+  it('names an inserted row (later rows renumbered to make room)', () => {
+    const c = chain(6);
+    const forged = { ...c[2], type: 'login.succeeded', outcome: 'success' as const, prevHash: c[1].hash };
+    forged.hash = legacyEventHash(forged);
+    for (const e of c.slice(2)) e.id++;
+    c.splice(2, 0, forged);
+    expect(walk(c)).toMatchObject({ id: 3, reason: 'inserted' });
+  });
+
+  it('continues from a checkpoint and checks only the rows after it', () => {
+    const c = chain(6);
+    const w = new ChainWalk({ id: 3, hash: c[2].hash }, { hashOf: keyed });
+    for (const e of c.slice(3)) expect(w.push(e)).toBeUndefined();
+    expect(w.end()).toBeUndefined();
+    expect(w.checked).toBe(3);
+    expect(walk(c.slice(3), { id: 3, hash: c[1].hash })).toMatchObject({ id: 4, reason: 'edited' });
+  });
+
+  it('holds unkeyed rows to a signed checkpoint hash', () => {
+    const c = chain(4, legacyEventHash);
+    const anchors = new Map([[4, c[3].hash]]);
+    c[1].outcome = 'failure';
+    recompute(c, 1, legacyEventHash);
+    const w = new ChainWalk({ id: 0, hash: GENESIS_HASH }, { hashOf: legacyEventHash, anchors });
+    const found = c.map((e) => w.push(e)).find(Boolean);
+    expect(found).toMatchObject({ id: 4, reason: 'edited' });
+  });
+
+  it('signs checkpoints under their own key', () => {
+    const claim = { kind: 'verify' as const, eventId: 7, eventHash: 'a'.repeat(64), createdAt: new Date(0) };
+    const sig = checkpointSignature(claim, keys.checkpoint);
+    expect(checkpointSignature(claim, keys.checkpoint)).toBe(sig);
+    expect(checkpointSignature({ ...claim, eventId: 8 }, keys.checkpoint)).not.toBe(sig);
+    expect(checkpointSignature(claim, keys.chain)).not.toBe(sig);
+    expect(checkpointSignature(claim, createSecretKey(Buffer.alloc(32)))).not.toBe(sig);
   });
 });

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { keysetPage, type Page } from '../platform/pagination/keyset';
-import { firstBrokenLink } from './audit-chain';
 import { AuditEventEntity } from './audit-event.entity';
 import type { AuditQueryDto } from './dto/audit-query.dto';
 
@@ -92,26 +91,5 @@ export class AuditQueryService {
       distinct_user_agents: usage.user_agents,
       endpoints: usage.endpoints,
     };
-  }
-
-  /** Walks the whole chain in id order; reports the first broken link. */
-  async verify(): Promise<{ ok: boolean; checked: number; first_broken_id?: number }> {
-    let previous: AuditEventEntity | undefined;
-    let checked = 0;
-    for (;;) {
-      const qb = this.events.createQueryBuilder('e').orderBy('e.id', 'ASC').take(1000);
-      if (previous) qb.where('e.id > :id', { id: previous.id });
-      const rows = await qb.getMany();
-      if (rows.length === 0) return { ok: true, checked };
-      const broken = firstBrokenLink(rows, previous);
-      if (broken !== undefined)
-        return {
-          ok: false,
-          checked: checked + rows.findIndex((r) => r.id === broken),
-          first_broken_id: broken,
-        };
-      checked += rows.length;
-      previous = rows[rows.length - 1];
-    }
   }
 }

@@ -6,6 +6,7 @@ import type { RequestMeta } from '../platform/http/request-meta';
 import { withoutSecrets } from '../platform/secret-fields';
 import { eventHash, GENESIS_HASH } from './audit-chain';
 import { AuditEventEntity, type AuditOutcome } from './audit-event.entity';
+import { AuditKeys } from './audit-keys';
 
 /** What a service reports; the audit module adds id, time, request data and the chain. */
 export interface AuditEventInput {
@@ -65,7 +66,7 @@ const AUDIT_COLUMNS = [
 ];
 
 /**
- * Appends events to the SHA-256 chain with group commit: whatever accumulates while a batch
+ * Appends events to the keyed hash chain (HMAC-SHA-256 under AUDIT_KEY, see audit-chain.ts) with group commit: whatever accumulates while a batch
  * is written forms the next batch, and a batch is ONE statement — its events and the rows that must
  * commit with them travel as JSON parameters (json_populate_recordset), chained in data-modifying
  * CTEs, so it is atomic without a multi-round-trip transaction.
@@ -89,6 +90,7 @@ export class AuditService implements BeforeApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     metrics: MetricsService,
+    private readonly keys: AuditKeys,
   ) {
     metrics.gauge(
       'scopegate_audit_events_pending',
@@ -257,7 +259,7 @@ export class AuditService implements BeforeApplicationShutdown {
       details: withoutSecrets(e.details ?? {}),
       prevHash: prev.hash,
     });
-    row.hash = eventHash(row);
+    row.hash = eventHash(row, this.keys.chain);
     return row;
   }
 }

@@ -4,6 +4,7 @@ import { ConfigError, finalizeConfig, validateEnv } from './env';
 const SECRETS = {
   KEYS_ENCRYPTION_KEY: 'q3X9vJ2mTz8LwR5nB1cY7uK4pH6sD0fG2aE8iO3lN5w',
   SECRET_PEPPER: 'a-pepper-that-is-long-enough-0123456789',
+  AUDIT_KEY: 'Zm9yLWEtdGVzdC1vbmx5LTMyLWJ5dGVzLW9mLWtleQ8',
 };
 const config = (raw: Record<string, string>) => finalizeConfig(validateEnv({ ...SECRETS, ...raw }));
 const refusal = (raw: Record<string, string>) => {
@@ -57,5 +58,31 @@ describe('configuration: proxies, HTTP timeouts, demo principals', () => {
       SEED_DEMO_PRINCIPALS: false,
     });
     expect(refusal({ NODE_ENV: 'production', SEED_DEMO_PRINCIPALS: 'true' })).toBe('SEED_DEMO_PRINCIPALS');
+  });
+});
+
+describe('configuration: AUDIT_KEY', () => {
+  const withoutAuditKey = (raw: Record<string, string>) => {
+    try {
+      finalizeConfig(validateEnv({ ...SECRETS, AUDIT_KEY: '', ...raw }));
+    } catch (err) {
+      if (err instanceof ConfigError) return err;
+      throw err;
+    }
+    return undefined;
+  };
+
+  it('is required in production, and the refusal names it', () => {
+    const err = withoutAuditKey({ NODE_ENV: 'production' });
+    expect(err?.variable).toBe('AUDIT_KEY');
+    expect(err?.message).toContain('AUDIT_KEY is required');
+  });
+
+  it('accepts 32 bytes or more, hex or base64/base64url; refuses less and placeholders in production', () => {
+    expect(config({ AUDIT_KEY: 'ab'.repeat(32) }).AUDIT_KEY).toBe('ab'.repeat(32));
+    expect(config({ AUDIT_KEY: 'q3X9vJ2mTz8LwR5nB1cY7uK4pH6sD0fG2aE8iO3lN5w=' }).AUDIT_KEY).toHaveLength(44);
+    expect(refusal({ AUDIT_KEY: 'ab'.repeat(31) })).toBe('AUDIT_KEY');
+    expect(refusal({ AUDIT_KEY: 'too short' })).toBe('AUDIT_KEY');
+    expect(refusal({ NODE_ENV: 'production', AUDIT_KEY: 'x'.repeat(64) })).toBe('AUDIT_KEY');
   });
 });

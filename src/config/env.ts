@@ -43,6 +43,15 @@ const toBool = ({ value }: { value: unknown }) => {
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
+/** AUDIT_KEY's bytes: hex when it is only hex digits, else base64 or base64url. */
+export function decodeAuditKey(value: string): Buffer {
+  return /^(?:[0-9a-fA-F]{2})+$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+}
+
+function isAuditKey(value: string): boolean {
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && decodeAuditKey(value).length >= 32;
+}
+
 /**
  * Every setting Scopegate reads from the environment. `.env.example` documents each one;
  * keep the two in step.
@@ -139,6 +148,26 @@ export class Env {
   @IsOptional()
   @Matches(/^[A-Za-z0-9+/_-]{43}=?$/, { message: 'must be 32 random bytes, base64 or base64url encoded' })
   KEYS_ENCRYPTION_KEY?: string;
+
+  /**
+   * At least 32 random bytes, hex or base64/base64url: keys the audit hash chain and signs its checkpoints
+   * (HMAC-SHA-256). Never stored in the database, so that whoever can write the database cannot recompute
+   * the chain.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @ValidateBy(
+    { name: 'isAuditKey', validator: { validate: (v: unknown) => typeof v === 'string' && isAuditKey(v) } },
+    { message: 'must be at least 32 random bytes, hex or base64/base64url encoded' },
+  )
+  AUDIT_KEY?: string;
+
+  /** Seconds between audit checkpoints: the chain is verified from the last one and a signed one recorded (0 = off). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 0 and 86400 (0 = off)' })
+  @Min(0, { message: 'must be an integer between 0 and 86400 (0 = off)' })
+  @Max(86400, { message: 'must be an integer between 0 and 86400 (0 = off)' })
+  AUDIT_CHECKPOINT_INTERVAL = 300;
 
   /** Key of the HMAC-SHA-256 under which client secrets and API keys are stored. */
   @Transform(emptyToUndefined)
@@ -242,6 +271,7 @@ export type AppConfig = Env & {
   ACCESS_TOKEN_AUDIENCE: string;
   KEYS_ENCRYPTION_KEY: string;
   SECRET_PEPPER: string;
+  AUDIT_KEY: string;
   SEED_DEMO: boolean;
   SEED_DEMO_PRINCIPALS: boolean;
   /** True when no DATABASE_URL is given and the embedded PostgreSQL is used. */
@@ -287,6 +317,7 @@ const envOptionalKeys = [
   'DATABASE_URL',
   'KEYS_ENCRYPTION_KEY',
   'SECRET_PEPPER',
+  'AUDIT_KEY',
   'ADMIN_CLIENT_ID',
   'ADMIN_CLIENT_SECRET',
   'SEED_DEMO',
@@ -297,7 +328,7 @@ const envOptionalKeys = [
 /** Applies the derived defaults and the production rules. */
 export function finalizeConfig(env: Env): AppConfig {
   const production = env.NODE_ENV === 'production';
-  for (const name of ['KEYS_ENCRYPTION_KEY', 'SECRET_PEPPER'] as const) {
+  for (const name of ['KEYS_ENCRYPTION_KEY', 'SECRET_PEPPER', 'AUDIT_KEY'] as const) {
     const value = env[name];
     if (!value) throw new ConfigError(name, 'is required (generated automatically only in zero-setup mode)');
     if (production && PLACEHOLDER.test(value))
@@ -334,6 +365,7 @@ export function finalizeConfig(env: Env): AppConfig {
     ACCESS_TOKEN_AUDIENCE: env.ACCESS_TOKEN_AUDIENCE ?? issuer,
     KEYS_ENCRYPTION_KEY: env.KEYS_ENCRYPTION_KEY!,
     SECRET_PEPPER: env.SECRET_PEPPER!,
+    AUDIT_KEY: env.AUDIT_KEY!,
     SEED_DEMO: env.SEED_DEMO ?? embedded,
     SEED_DEMO_PRINCIPALS: env.SEED_DEMO_PRINCIPALS ?? !production,
     EMBEDDED_DATABASE: embedded,

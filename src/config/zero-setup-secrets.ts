@@ -3,33 +3,30 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import type { Env } from './env';
 
-interface StoredSecrets {
-  KEYS_ENCRYPTION_KEY: string;
-  SECRET_PEPPER: string;
-}
+const GENERATED = ['KEYS_ENCRYPTION_KEY', 'SECRET_PEPPER', 'AUDIT_KEY'] as const;
+type StoredSecrets = Partial<Record<(typeof GENERATED)[number], string>>;
 
 /**
  * Zero-setup mode: secrets that are not configured are generated once into
- * `DATA_DIR/secrets.json` (mode 0600) and reused on every later start, so that encrypted keys
- * and hashed client secrets stay readable. Production never generates them.
+ * `DATA_DIR/secrets.json` (mode 0600) and reused on every later start, so that encrypted keys,
+ * hashed client secrets and the keyed audit chain stay readable. A secret added in a later version
+ * (AUDIT_KEY) is generated into an existing file without touching the others. Production never
+ * generates them.
  */
 export function fillZeroSetupSecrets(env: Env): Env {
   if (env.NODE_ENV === 'production') return env;
-  if (env.KEYS_ENCRYPTION_KEY && env.SECRET_PEPPER) return env;
+  if (GENERATED.every((name) => env[name])) return env;
   mkdirSync(env.DATA_DIR, { recursive: true });
   const file = join(env.DATA_DIR, 'secrets.json');
-  let stored: StoredSecrets;
-  if (existsSync(file)) {
-    stored = JSON.parse(readFileSync(file, 'utf8')) as StoredSecrets;
-  } else {
-    stored = {
-      KEYS_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
-      SECRET_PEPPER: randomBytes(32).toString('base64url'),
-    };
+  const stored: StoredSecrets = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as StoredSecrets)
+    : {};
+  const missing = GENERATED.filter((name) => !stored[name]);
+  if (missing.length > 0) {
+    for (const name of missing) stored[name] = randomBytes(32).toString('base64url');
     writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
     chmodSync(file, 0o600);
   }
-  env.KEYS_ENCRYPTION_KEY ??= stored.KEYS_ENCRYPTION_KEY;
-  env.SECRET_PEPPER ??= stored.SECRET_PEPPER;
+  for (const name of GENERATED) env[name] ??= stored[name];
   return env;
 }

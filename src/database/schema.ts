@@ -1,5 +1,6 @@
 import type { Schema } from '../platform/db/connection';
 import { MIGRATIONS } from './migrations';
+import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { ClaimCategoryEntity } from '../scopes/claim-category.entity';
 import { ClientEntity } from '../clients/client.entity';
@@ -16,6 +17,7 @@ import { UserEntity } from '../users/user.entity';
 /** Every TypeORM entity, listed explicitly so the app, the CLI and the tests load the same set. */
 const ENTITIES: Function[] = [
   AuditEventEntity,
+  AuditCheckpointEntity,
   ClaimCategoryEntity,
   ClientEntity,
   CustomerEntity,

@@ -25,6 +25,7 @@ describe('the running server: secrets stay out of logs; SIGTERM finishes in-flig
       LOG_LEVEL: 'trace',
       KEYS_ENCRYPTION_KEY: 'q3X9vJ2mTz8LwR5nB1cY7uK4pH6sD0fG2aE8iO3lN5w',
       SECRET_PEPPER: 'a-test-pepper-that-is-long-enough-0123456789',
+      AUDIT_KEY: 'dGVzdC1hdWRpdC1rZXktb2YtMzItYnl0ZXMtZm9yLWUyZQ',
       ADMIN_CLIENT_ID: ADMIN_ID,
       ADMIN_CLIENT_SECRET: ADMIN_SECRET,
       SEED_DEMO: 'true',

@@ -32,6 +32,16 @@ describe('start-up configuration errors', () => {
       'Invalid configuration: KEYS_ENCRYPTION_KEY is required',
     ],
     [
+      'production without AUDIT_KEY',
+      {
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://u@127.0.0.1:1/db',
+        KEYS_ENCRYPTION_KEY: 'q3X9vJ2mTz8LwR5nB1cY7uK4pH6sD0fG2aE8iO3lN5w',
+        SECRET_PEPPER: 'a-test-pepper-that-is-long-enough-0123456789',
+      },
+      'Invalid configuration: AUDIT_KEY is required',
+    ],
+    [
       'production placeholder',
       {
         NODE_ENV: 'production',

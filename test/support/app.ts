@@ -15,6 +15,7 @@ export interface TestApp extends RunningApp {
 
 export const TEST_KEYS_ENCRYPTION_KEY = 'k'.repeat(42) + 'Q';
 export const TEST_SECRET_PEPPER = 'test-pepper-'.padEnd(40, 'p');
+export const TEST_AUDIT_KEY = 'a'.repeat(42) + 'A';
 
 /** A free loopback port, so that ISSUER is known before the app starts. */
 export function freePort(): Promise<number> {
@@ -38,6 +39,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
       DATA_DIR: mkdtempSync(join(tmpdir(), 'scopegate-data-')),
       KEYS_ENCRYPTION_KEY: TEST_KEYS_ENCRYPTION_KEY,
       SECRET_PEPPER: TEST_SECRET_PEPPER,
+      AUDIT_KEY: TEST_AUDIT_KEY,
+      AUDIT_CHECKPOINT_INTERVAL: '0',
       SEED_DEMO: 'false',
       DATABASE_URL: 'postgres://unused@127.0.0.1/unused',
       ...overrides,
