@@ -267,6 +267,18 @@ describe('audit chain: keyed hashes, signed checkpoints, retention', () => {
     });
   });
 
+  it('documents verify and archive in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${app.url}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    expect(doc.paths['/admin/audit/verify'].get.parameters?.map((p) => p.name)).toContain('full');
+    expect(doc.paths['/admin/audit/archive'].post).toBeDefined();
+    expect(Object.keys(doc.components.schemas.AuditVerificationDto.properties)).toEqual(
+      expect.arrayContaining(['ok', 'checked', 'first_bad', 'first_broken_id', 'from_checkpoint']),
+    );
+  });
+
   it('archive needs scope admin', async () => {
     const token = await tokenRequest(
       app,

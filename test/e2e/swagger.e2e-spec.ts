@@ -37,6 +37,7 @@ const REQUIRED_PATHS = [
   '/admin/roles',
   '/admin/audit',
   '/admin/audit/verify',
+  '/admin/audit/archive',
   '/health/live',
   '/health/ready',
 ];
@@ -245,6 +246,7 @@ describe('OpenAPI document and Swagger UI', () => {
           "PATCH /admin/scopes/{name} → admin",
           "PATCH /admin/users/{id} → admin",
           "PATCH /customers/{id} → customers:write",
+          "POST /admin/audit/archive → admin",
           "POST /admin/clients → admin",
           "POST /admin/clients/{clientId}/api-key → admin",
           "POST /admin/clients/{clientId}/disable → admin",
