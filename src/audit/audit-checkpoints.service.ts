@@ -66,9 +66,10 @@ export class AuditCheckpointsService implements OnApplicationBootstrap {
     const existing = await this.dataSource.getRepository(AuditCheckpointEntity).existsBy({ kind: 'legacy' });
     if (existing) return;
     let last: ChainLink = { id: 0, hash: GENESIS_HASH };
-    for (let done = false; !done;) {
-      const page = await eventsAfter(this.dataSource, last.id, 2000);
-      done = page.length < 2000;
+    // The first page is one row: on an installation that started keyed, that is all it reads.
+    for (let done = false, size = 1; !done; size = 2000) {
+      const page = await eventsAfter(this.dataSource, last.id, size);
+      done = page.length < size;
       for (const e of page) {
         if (e.id !== last.id + 1 || e.prevHash !== last.hash || !sameHex(legacyEventHash(e), e.hash)) {
           done = true;

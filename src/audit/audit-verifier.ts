@@ -69,33 +69,29 @@ export class AuditVerifier {
     options: { full?: boolean; record?: CheckpointKind | false } = {},
   ): Promise<AuditVerification> {
     let full = Boolean(options.full);
-    let { result, start } = await this.run(full);
+    let { result, start, last } = await this.run(full);
     // Rows archived while we walked leave a gap behind a new archive checkpoint: walk again once.
     if (result.first_bad?.reason === 'removed') {
       const { valid } = await this.checkpoints.load();
       if (valid.some((c) => c.kind === 'archive' && c.eventId >= result.first_bad!.id))
-        ({ result, start } = await this.run(full));
+        ({ result, start, last } = await this.run(full));
     }
     // The starting checkpoint's own row changed: rows before it were rewritten too. Walk them all to
     // name the first one.
     if (!full && result.first_bad && result.first_bad.id <= start.id) {
       full = true;
-      ({ result, start } = await this.run(full));
+      ({ result, start, last } = await this.run(full));
     }
     const record = options.record ?? 'verify';
-    if (result.ok && record && result.last_id !== null && result.last_id > start.id) {
-      const [head] = (await this.dataSource.query('SELECT hash FROM audit_events WHERE id = $1', [
-        result.last_id,
-      ])) as { hash: string }[];
-      if (head)
-        result.checkpoint = checkpointRef(
-          await this.checkpoints.record(record, { id: result.last_id, hash: head.hash }),
-        );
+    if (result.ok && record && last.id > start.id) {
+      result.checkpoint = checkpointRef(await this.checkpoints.record(record, last));
     }
     return result;
   }
 
-  private async run(full: boolean): Promise<{ result: AuditVerification; start: ChainLink }> {
+  private async run(
+    full: boolean,
+  ): Promise<{ result: AuditVerification; start: ChainLink; last: ChainLink }> {
     const cps = await this.checkpoints.load();
     const legacyThrough = cps.valid.find((c) => c.kind === 'legacy')?.eventId ?? 0;
     const hashOf = (e: ChainedEvent) =>
@@ -124,7 +120,7 @@ export class AuditVerifier {
         result.first_broken_id = finding.id;
       }
       result.ok = !finding && cps.forged.length === 0;
-      return { result, start };
+      return { result, start, last: walk?.last ?? start };
     };
 
     if (from && from.kind !== 'archive') {

@@ -265,6 +265,20 @@ describe('audit chain: keyed hashes, signed checkpoints, retention', () => {
       ok: false,
       first_bad: { id: through + 1, reason: 'removed' },
     });
+
+    // While the chain does not verify, retention refuses and deletes nothing.
+    const [{ n }] = await db.query('SELECT count(*)::int AS n FROM audit_events');
+    const refused = await api(app, '/admin/audit/archive', admin, {
+      method: 'POST',
+      body: { before: new Date().toISOString() },
+    });
+    expect(refused.status).toBe(409);
+    expect(JSON.stringify(refused.body)).toContain(String(through + 1));
+    const [{ m }] = await db.query('SELECT count(*)::int AS m FROM audit_events WHERE id <= $1', [
+      through + 2,
+    ]);
+    expect(m).toBe(1);
+    expect((await db.query('SELECT count(*)::int AS n FROM audit_events'))[0].n).toBeGreaterThanOrEqual(n);
   });
 
   it('documents verify and archive in the OpenAPI document', async () => {
