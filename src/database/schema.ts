@@ -1,5 +1,6 @@
 import type { Schema } from '../platform/db/connection';
 import { MIGRATIONS } from './migrations';
+import { ApiEntity, ApiResourceServerEntity, ApiScopeEntity } from '../apis/api.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
 import { ClaimCategoryEntity } from '../scopes/claim-category.entity';
 import { ClientEntity } from '../clients/client.entity';
@@ -27,6 +28,9 @@ const ENTITIES: Function[] = [
   ConsentEntity,
   AuthorizationCodeEntity,
   RefreshTokenEntity,
+  ApiEntity,
+  ApiScopeEntity,
+  ApiResourceServerEntity,
 ];
 
 /** The application's schema: the app, the migration CLI and the tests all open the database with it. */

@@ -1,3 +1,4 @@
+import { ApisModule } from '../apis/apis.module';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ClientsModule } from '../clients/clients.module';
@@ -31,7 +32,7 @@ import { REFRESH_TOKEN_LIFECYCLE, TokenLifecycleController } from './lifecycle/t
 const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGrant];
 
 @Module({
-  imports: [ClientsModule, TokensModule, KeysModule, ScopesModule, AuditModule, UsersModule],
+  imports: [ApisModule, ClientsModule, TokensModule, KeysModule, ScopesModule, AuditModule, UsersModule],
   providers: [
     ClientAuthenticator,
     AuthorizeService,
