@@ -22,6 +22,7 @@ import { UserinfoController } from './oidc/userinfo.controller';
 import { RefreshTokensService } from '../tokens/refresh/refresh-tokens.service';
 import { SimpleLoginController } from './login/simple-login.controller';
 import { TokenController } from './token/token.controller';
+import { RevocationFeedController } from './resource-servers/revocation-feed.controller';
 import { REFRESH_TOKEN_LIFECYCLE, TokenLifecycleController } from './lifecycle/token-lifecycle.controller';
 
 /**
@@ -51,6 +52,7 @@ const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGran
     AuthorizeController,
     UserinfoController,
     SimpleLoginController,
+    RevocationFeedController,
   ],
 })
 export class OAuthModule {}

@@ -48,7 +48,7 @@ export class ScopesService {
     notifications: NotificationsService,
   ) {
     // A trigger announces catalog changes made by any instance.
-    notifications.on('scopegate_catalog', () => this.invalidate());
+    notifications.on('scopegate_catalog', () => this.catalogChanged());
     notifications.onReconnect(async () => this.invalidate());
   }
 
@@ -63,6 +63,19 @@ export class ScopesService {
 
   invalidate(): void {
     this.cached = undefined;
+  }
+
+  private readonly changeListeners = new Set<() => void>();
+
+  /** Calls `listener` after the catalog changed, here or on another instance; returns the unsubscribe. */
+  onCatalogChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private catalogChanged(): void {
+    this.invalidate();
+    for (const listener of this.changeListeners) listener();
   }
 
   private async load(): Promise<Catalog> {
@@ -322,7 +335,7 @@ export class ScopesService {
     subject: string,
     details: Record<string, unknown>,
   ) {
-    this.invalidate();
+    this.catalogChanged();
     await this.audit.record({
       type,
       outcome: 'success',

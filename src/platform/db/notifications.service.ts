@@ -15,6 +15,7 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
   private readonly logger = new Logger(NotificationsService.name);
   private readonly handlers = new Map<string, Handler[]>();
   private readonly reconnectHandlers: (() => Promise<void>)[] = [];
+  private readonly disconnectHandlers = new Set<() => void>();
   private client: Client | undefined;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -38,6 +39,12 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
   /** Called after every (re)connection, once LISTEN is in place: reload state that may have changed. */
   onReconnect(handler: () => Promise<void>): void {
     this.reconnectHandlers.push(handler);
+  }
+
+  /** Called when the connection is lost: state derived from notifications may go stale from now on. */
+  onDisconnect(handler: () => void): () => void {
+    this.disconnectHandlers.add(handler);
+    return () => this.disconnectHandlers.delete(handler);
   }
 
   async onModuleInit(): Promise<void> {
@@ -80,8 +87,10 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
 
   private lost(client: Client, err: Error): void {
     if (this.stopped || (this.client && this.client !== client)) return;
-    if (this._connected) this.logger.warn(`notification connection lost: ${err.message}; reconnecting`);
+    const was = this._connected;
+    if (was) this.logger.warn(`notification connection lost: ${err.message}; reconnecting`);
     this._connected = false;
+    if (was) for (const h of this.disconnectHandlers) h();
     this.client = undefined;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.connect(false), 250);
