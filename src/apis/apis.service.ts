@@ -91,6 +91,15 @@ export class ApisService {
     return toView(row);
   }
 
+  /** The identifiers of the APIs a client serves (`resource_server_clients`). */
+  async identifiersServedBy(clientId: string): Promise<string[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT a.identifier FROM apis a JOIN api_resource_servers r ON r.api_id = a.id WHERE r.client_id = $1`,
+      [clientId],
+    )) as { identifier: string }[];
+    return rows.map((r) => r.identifier);
+  }
+
   /** `invalid_target` unless every resource is a registered API or the default audience. */
   async resolve(resources: readonly string[]): Promise<ResolvedResources> {
     if (resources.length === 0) return { audience: [this.defaultAudience] };
@@ -123,11 +132,12 @@ export class ApisService {
       throw new ConflictException(
         'The default audience (ACCESS_TOKEN_AUDIENCE) cannot be registered as an API',
       );
-    await this.assertResourceServers(dto.resource_server_clients);
+    const servers = dto.resource_server_clients ?? [];
+    await this.assertResourceServers(servers);
     const id = randomUUID();
     await this.write(async (m) => {
       await m.insert(ApiEntity, { id, identifier: dto.identifier, name: dto.name });
-      await this.replaceMembers(m, id, dto.scopes, dto.resource_server_clients);
+      await this.replaceMembers(m, id, dto.scopes, servers);
     });
     const api = await this.get(id);
     await this.changed('admin.api.created', by, meta, api);

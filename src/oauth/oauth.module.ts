@@ -23,6 +23,7 @@ import { RefreshTokensService } from '../tokens/refresh/refresh-tokens.service';
 import { SimpleLoginController } from './login/simple-login.controller';
 import { TokenController } from './token/token.controller';
 import { RevocationFeedController } from './resource-servers/revocation-feed.controller';
+import { ClaimsCatalogController } from './resource-servers/claims-catalog.controller';
 import { REFRESH_TOKEN_LIFECYCLE, TokenLifecycleController } from './lifecycle/token-lifecycle.controller';
 
 /**
@@ -53,6 +54,7 @@ const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGran
     UserinfoController,
     SimpleLoginController,
     RevocationFeedController,
+    ClaimsCatalogController,
   ],
 })
 export class OAuthModule {}

@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app';
 import { authorizeFlow, pkcePair, refreshAsDemoSpa, seedDelegation, CALLBACK } from '../support/delegation';
-import { ADMIN_ENV, adminToken, api, basic, seedDemo } from '../support/oauth';
+import { ADMIN_ENV, adminToken, api, basic, seedDemo, tokenRequest } from '../support/oauth';
 
 const ORDERS = 'https://orders.example';
 const BILLING = 'https://billing.example/api';
@@ -163,7 +163,12 @@ describe('APIs and audiences (RFC 8707 resource indicators)', () => {
         method: 'PATCH',
         body: { name: 'Orders API' },
       });
-      expect(patched.body).toMatchObject({ name: 'Orders API', scopes: ['orders:pricing', 'orders:read'] });
+      // A PATCH changes only what it names.
+      expect(patched.body).toMatchObject({
+        name: 'Orders API',
+        scopes: ['orders:pricing', 'orders:read'],
+        resource_server_clients: [rs.client_id],
+      });
       expect(
         (
           await call(`/admin/apis/${ordersId}`, {
@@ -300,6 +305,61 @@ describe('APIs and audiences (RFC 8707 resource indicators)', () => {
       const record = await call(`/admin/tokens/${jti}`);
       expect(record.body.aud).toEqual([ORDERS]);
       expect(record.body.revoked_at).toBeTypeOf('string');
+    });
+
+    it('lets a resource server introspect the tokens of the APIs it serves, and only those', async () => {
+      const introspect = async (token: string, as: { client_id: string; client_secret: string }) =>
+        (await (
+          await fetch(`${app.url}/oauth/introspect`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              authorization: basic(as.client_id, as.client_secret),
+            },
+            body: new URLSearchParams({ token }),
+          })
+        ).json()) as Record<string, unknown>;
+      const forOrders = (await cc({}, [ORDERS])).body.access_token as string;
+      const forBilling = (await cc({}, [BILLING])).body.access_token as string;
+      const forDefault = (await cc({ scope: 'customers:read' })).body.access_token as string;
+      expect(await introspect(forOrders, rs)).toMatchObject({
+        active: true,
+        aud: ORDERS,
+        client_id: worker.client_id,
+      });
+      expect(await introspect(forBilling, rs)).toEqual({ active: false });
+      expect(await introspect(forDefault, rs)).toEqual({ active: false });
+      // A resource-server client that serves no API sees nothing but its own tokens.
+      const other = await call('/admin/clients', {
+        method: 'POST',
+        body: { client_name: 'idle rs', grant_types: ['client_credentials'], role: 'resource-server' },
+      });
+      expect(await introspect(forOrders, other.body)).toEqual({ active: false });
+    });
+
+    it('serves the claims catalog to resource servers only', async () => {
+      const rsToken = (
+        await tokenRequest(
+          app,
+          { grant_type: 'client_credentials' },
+          { id: rs.client_id, secret: rs.client_secret },
+        )
+      ).body.access_token as string;
+      expect(decodeJwt(rsToken).scope).toBe('scopegate:resource-server');
+      const catalog = await api(app, '/resource-server/catalog', rsToken);
+      expect(catalog.status).toBe(200);
+      expect(catalog.body.scope_categories).toMatchObject({
+        'orders:pricing': ['pricing'],
+        'customers:profile': ['profile'],
+      });
+      expect(catalog.body.scope_categories['orders:read']).toBeUndefined();
+      expect(catalog.body.categories).toEqual(expect.arrayContaining(['pricing', 'profile']));
+      const denied = await api(
+        app,
+        '/resource-server/catalog',
+        (await cc({}, [app.config.ACCESS_TOKEN_AUDIENCE])).body.access_token,
+      );
+      expect(denied.status).toBe(403);
     });
 
     it('advertises resource indicators in the metadata', async () => {

@@ -247,6 +247,8 @@ describe('OpenAPI document and Swagger UI', () => {
           "GET /metrics → public",
           "GET /oauth/authorize → public",
           "GET /oauth/userinfo → openid",
+          "GET /resource-server/catalog → scopegate:resource-server",
+          "GET /resource-server/feed → scopegate:resource-server",
           "PATCH /admin/apis/{id} → admin",
           "PATCH /admin/clients/{clientId} → admin",
           "PATCH /admin/roles/{name} → admin",

@@ -1,5 +1,14 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsString, Matches, MaxLength, MinLength, Validate } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  Validate,
+} from 'class-validator';
 import type { ValidationArguments, ValidatorConstraintInterface } from 'class-validator';
 import { ValidatorConstraint } from 'class-validator';
 import { resourceIndicatorProblem } from '../../protocol/resource-indicator';
@@ -50,10 +59,11 @@ export class CreateApiDto {
     type: [String],
     description: `Clients that serve the API (scope scopegate:resource-server): only they may introspect its tokens and report its usage`,
   })
+  @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
   @Matches(CLIENT_ID, { each: true })
-  resource_server_clients: string[] = [];
+  resource_server_clients?: string[];
 }
 
 export class UpdateApiDto extends PartialType(
