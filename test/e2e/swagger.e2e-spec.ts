@@ -84,6 +84,8 @@ function expectedScopes(method: string, path: string): string[] | null {
   if (path === '/oauth/revoke' || path === '/oauth/introspect') return null;
   if (path === '/oauth/userinfo') return ['openid'];
   if (path.startsWith('/admin/')) return ['admin'];
+  // What remote resource servers read: the revocation feed and the claims catalog.
+  if (path.startsWith('/resource-server/')) return ['scopegate:resource-server'];
   if (path === '/customers' || path.startsWith('/customers/')) {
     if (method === 'GET') return ['customers:read'];
     if (method === 'PATCH') return ['customers:write'];
