@@ -24,6 +24,7 @@ import { SimpleLoginController } from './login/simple-login.controller';
 import { TokenController } from './token/token.controller';
 import { RevocationFeedController } from './resource-servers/revocation-feed.controller';
 import { ClaimsCatalogController } from './resource-servers/claims-catalog.controller';
+import { UsageController } from './resource-servers/usage.controller';
 import { REFRESH_TOKEN_LIFECYCLE, TokenLifecycleController } from './lifecycle/token-lifecycle.controller';
 
 /**
@@ -55,6 +56,7 @@ const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGran
     SimpleLoginController,
     RevocationFeedController,
     ClaimsCatalogController,
+    UsageController,
   ],
 })
 export class OAuthModule {}

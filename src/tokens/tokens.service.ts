@@ -3,7 +3,7 @@ import { UUID } from '../platform/uuid';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { AuditService, type AuditEventInput } from '../audit/audit.service';
 import { Clock } from '../platform/clock';
 import type { RequestMeta } from '../platform/http/request-meta';
@@ -163,6 +163,13 @@ export class TokensService {
       [{ sql: insertTokenRecords, rows: [record] }],
     );
     return { accessToken, jti, expiresIn: ttl, scope };
+  }
+
+  /** The records of the given access tokens that exist (ids that are not UUIDs are skipped). */
+  async records(jtis: readonly string[]): Promise<Map<string, TokenEntity>> {
+    const ids = [...new Set(jtis.filter((j) => UUID.test(j)))];
+    const rows = ids.length ? await this.tokens.findBy({ jti: In(ids) }) : [];
+    return new Map(rows.map((r) => [r.jti, r]));
   }
 
   /** The record of an issued access token; 404 when there is none. */

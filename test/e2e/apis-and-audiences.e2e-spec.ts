@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app';
@@ -360,6 +361,78 @@ describe('APIs and audiences (RFC 8707 resource indicators)', () => {
         (await cc({}, [app.config.ACCESS_TOKEN_AUDIENCE])).body.access_token,
       );
       expect(denied.status).toBe(403);
+    });
+
+    it('records usage reported by a resource server once per batch, only for the APIs it serves', async () => {
+      const rsToken = (
+        await tokenRequest(
+          app,
+          { grant_type: 'client_credentials' },
+          { id: rs.client_id, secret: rs.client_secret },
+        )
+      ).body.access_token as string;
+      const forOrders = (await cc({}, [ORDERS])).body.access_token as string;
+      const forDefault = (await cc({ scope: 'customers:read' })).body.access_token as string;
+      const jti = decodeJwt(forOrders).jti as string;
+      const batch = {
+        batch_id: randomUUID(),
+        events: [
+          {
+            jti,
+            method: 'GET',
+            path: '/orders/:id',
+            status: 200,
+            decision: 'allowed',
+            scopes_used: ['orders:read'],
+            request_id: 'rs-req-1',
+            ip: '203.0.113.7',
+          },
+          {
+            jti: decodeJwt(forDefault).jti,
+            method: 'GET',
+            path: '/orders',
+            status: 200,
+            decision: 'allowed',
+          },
+        ],
+      };
+      const report = () => api(app, '/resource-server/usage', rsToken, { method: 'POST', body: batch });
+      const first = await report();
+      expect(first.status).toBe(200);
+      expect(first.body).toEqual({ status: 'recorded', accepted: 1, rejected: 1 });
+      const retried = await report();
+      expect(retried.body).toEqual({ status: 'duplicate', accepted: 0, rejected: 1 });
+
+      const events = await call(`/admin/audit?jti=${jti}&type=api.call`);
+      expect(events.body.data).toHaveLength(1);
+      expect(events.body.data[0]).toMatchObject({
+        type: 'api.call',
+        outcome: 'success',
+        client_id: worker.client_id,
+        request_id: 'rs-req-1',
+        ip: '203.0.113.7',
+        details: {
+          audience: ORDERS,
+          reported_by: rs.client_id,
+          path: '/orders/:id',
+          scopes_used: ['orders:read'],
+        },
+      });
+      const usage = await call(`/admin/tokens/${jti}`);
+      expect(usage.body.usage.calls).toBe(1);
+
+      expect(
+        (
+          await api(app, '/resource-server/usage', rsToken, {
+            method: 'POST',
+            body: { batch_id: 'x', events: [] },
+          })
+        ).status,
+      ).toBe(400);
+      const workerToken = (await cc({}, [app.config.ACCESS_TOKEN_AUDIENCE])).body.access_token as string;
+      expect(
+        (await api(app, '/resource-server/usage', workerToken, { method: 'POST', body: batch })).status,
+      ).toBe(403);
     });
 
     it('advertises resource indicators in the metadata', async () => {

@@ -278,6 +278,7 @@ describe('OpenAPI document and Swagger UI', () => {
           "POST /oauth/revoke → public",
           "POST /oauth/token → public",
           "POST /oauth/userinfo → openid",
+          "POST /resource-server/usage → scopegate:resource-server",
         ]
       `);
     });

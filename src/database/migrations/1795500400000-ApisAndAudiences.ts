@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * APIs (RFC 8707 resource servers) with their scopes and serving clients; the fields a claim category
- * covers; the resources an authorization code or refresh token was granted for; and the built-in
+ * covers; the usage batches resource servers have reported (a retried batch is recorded once); the resources an authorization code or refresh token was granted for; and the built-in
  * scope and role of resource servers, present in every installation.
  */
 export class ApisAndAudiences1795500400000 implements MigrationInterface {
@@ -35,6 +35,14 @@ export class ApisAndAudiences1795500400000 implements MigrationInterface {
         CONSTRAINT api_resource_servers_api_id_fkey FOREIGN KEY (api_id) REFERENCES apis(id) ON DELETE CASCADE,
         CONSTRAINT api_resource_servers_client_id_fkey FOREIGN KEY (client_id) REFERENCES clients(client_id) ON DELETE CASCADE
       )`);
+    await q.query(`
+      CREATE TABLE usage_batches (
+        client_id varchar(128) NOT NULL,
+        batch_id uuid NOT NULL,
+        events integer NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (client_id, batch_id)
+      )`);
     await q.query(`ALTER TABLE authorization_codes ADD resources text[] NOT NULL DEFAULT '{}'`);
     await q.query(`ALTER TABLE refresh_tokens ADD resources text[] NOT NULL DEFAULT '{}'`);
     await q.query(`INSERT INTO scopes (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [
@@ -54,6 +62,7 @@ export class ApisAndAudiences1795500400000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE refresh_tokens DROP COLUMN resources`);
     await q.query(`ALTER TABLE authorization_codes DROP COLUMN resources`);
+    await q.query(`DROP TABLE usage_batches`);
     await q.query(`DROP TABLE api_resource_servers`);
     await q.query(`DROP TABLE api_scopes`);
     await q.query(`DROP TABLE apis`);
