@@ -3,7 +3,7 @@
 //
 // Layers, bottom to top; a module may import its own layer or a lower one, never a higher one:
 //   0  protocol/ (pure RFC rules), platform/, config/  — protocol imports nothing else of src/
-//   1  domain, itself ordered: audit < keys < scopes < tokens < clients, users
+//   1  domain, itself ordered: audit < keys < scopes < tokens < clients, users < apis
 //      (clients and users do not import each other)
 //   2  oauth/, resource-server/, admin/  — oauth and admin do not import each other; resource-server
 //      imports neither of them, no domain folder and no database code (it needs no database)
@@ -24,7 +24,7 @@ const pkg = (...names) => {
 };
 
 const LAYER0 = ['protocol', 'platform', 'config'];
-const DOMAIN = ['audit', 'keys', 'scopes', 'tokens', 'clients', 'users'];
+const DOMAIN = ['audit', 'keys', 'scopes', 'tokens', 'clients', 'users', 'apis'];
 const LAYER2 = ['oauth', 'resource-server', 'admin'];
 const LAYER3_DIRS = ['demo', 'ops', 'database'];
 const LAYER3 = [
@@ -60,19 +60,20 @@ const upward = (dir, where, allowed, above) => ({
 
 // What each domain folder may not import within the domain (clients and users both sit above tokens).
 const DOMAIN_ABOVE = {
-  audit: ['keys', 'scopes', 'tokens', 'clients', 'users'],
-  keys: ['scopes', 'tokens', 'clients', 'users'],
-  scopes: ['tokens', 'clients', 'users'],
-  tokens: ['clients', 'users'],
-  clients: ['users'],
-  users: ['clients'],
+  audit: ['keys', 'scopes', 'tokens', 'clients', 'users', 'apis'],
+  keys: ['scopes', 'tokens', 'clients', 'users', 'apis'],
+  scopes: ['tokens', 'clients', 'users', 'apis'],
+  tokens: ['clients', 'users', 'apis'],
+  clients: ['users', 'apis'],
+  users: ['clients', 'apis'],
+  apis: [],
 };
 const domainRules = DOMAIN.map((dir) => {
   const above = DOMAIN_ABOVE[dir];
   const below = DOMAIN.filter((d) => d !== dir && !above.includes(d));
   return upward(
     dir,
-    'domain (layer 1; audit < keys < scopes < tokens < clients, users)',
+    'domain (layer 1; audit < keys < scopes < tokens < clients, users < apis)',
     `layer 0 (protocol, platform, config)${below.length ? `, ${below.join(', ')}` : ''} and itself` +
       ` — not ${[...above, 'layer 2 (oauth, resource-server, admin)', 'layer 3'].join(', ')}`,
     [under(...above), under(...LAYER2), ...LAYER3],

@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
+import { ApisModule } from '../apis/apis.module';
 import { AuditModule } from '../audit/audit.module';
 import { ClientsModule } from '../clients/clients.module';
 import { KeysModule } from '../keys/keys.module';
 import { ScopesModule } from '../scopes/scopes.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
+import { ApisAdminController } from './apis.admin.controller';
 import { AuditAdminController } from './audit.admin.controller';
+import { ClaimCategoriesAdminController } from './claim-categories.admin.controller';
 import { ClientsAdminController } from './clients.admin.controller';
 import { KeysAdminController } from './keys.admin.controller';
 import { RolesAdminController } from './roles.admin.controller';
@@ -18,9 +21,11 @@ import { UsersAdminController } from './users.admin.controller';
  * decide and audit. Nothing below this layer knows these routes exist.
  */
 @Module({
-  imports: [AuditModule, ClientsModule, KeysModule, ScopesModule, TokensModule, UsersModule],
+  imports: [ApisModule, AuditModule, ClientsModule, KeysModule, ScopesModule, TokensModule, UsersModule],
   controllers: [
+    ApisAdminController,
     AuditAdminController,
+    ClaimCategoriesAdminController,
     ClientsAdminController,
     KeysAdminController,
     RolesAdminController,

@@ -3,13 +3,15 @@ import {
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
+  ApiBadRequestResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../resource-server/decorators';
 import type { Principal } from '../resource-server/principal';
 import { Meta, type RequestMeta } from '../platform/http/request-meta';
-import { CreateRoleDto, RoleResponseDto, UpdateRoleDto } from '../scopes/dto/scope.dto';
+import { AddRoleScopeDto, CreateRoleDto, RoleResponseDto, UpdateRoleDto } from '../scopes/dto/scope.dto';
 import { ScopesService } from '../scopes/scopes.service';
 
 @ApiTags('admin: scopes and roles')
@@ -56,5 +58,33 @@ export class RolesAdminController {
   @ApiConflictResponse({ description: 'The role is assigned to a client or user' })
   async remove(@Param('name') name: string, @CurrentPrincipal() by: Principal, @Meta() meta: RequestMeta) {
     await this.scopes.deleteRole(name, by, meta);
+  }
+
+  @Post(':name/scopes')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Add one scope to the role, keeping the others' })
+  @ApiOkResponse({ type: RoleResponseDto })
+  @ApiBadRequestResponse({ description: 'Unknown scope' })
+  @ApiNotFoundResponse()
+  async addScope(
+    @Param('name') name: string,
+    @Body() dto: AddRoleScopeDto,
+    @CurrentPrincipal() by: Principal,
+    @Meta() meta: RequestMeta,
+  ) {
+    return RoleResponseDto.from(await this.scopes.addRoleScope(name, dto.scope, by, meta));
+  }
+
+  @Delete(':name/scopes/:scope')
+  @ApiOperation({ summary: 'Remove one scope from the role, keeping the others' })
+  @ApiOkResponse({ type: RoleResponseDto })
+  @ApiNotFoundResponse({ description: 'No such role, or the role does not hold the scope' })
+  async removeScope(
+    @Param('name') name: string,
+    @Param('scope') scope: string,
+    @CurrentPrincipal() by: Principal,
+    @Meta() meta: RequestMeta,
+  ) {
+    return RoleResponseDto.from(await this.scopes.removeRoleScope(name, scope, by, meta));
   }
 }

@@ -9,9 +9,11 @@ import { AuditKeys } from './audit-keys';
 import { AuditQueryService } from './audit-query.service';
 import { AuditVerifier } from './audit-verifier';
 import { AuditService } from './audit.service';
+import { UsageBatchEntity } from './usage-batch.entity';
+import { UsageReportsService } from './usage-reports.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEventEntity, AuditCheckpointEntity])],
+  imports: [TypeOrmModule.forFeature([AuditEventEntity, AuditCheckpointEntity, UsageBatchEntity])],
   providers: [
     AuditKeys,
     AuditService,
@@ -20,7 +22,8 @@ import { AuditService } from './audit.service';
     AuditVerifier,
     AuditCheckpointScheduler,
     AuditArchiveService,
+    UsageReportsService,
   ],
-  exports: [AuditService, AuditQueryService, AuditVerifier, AuditArchiveService],
+  exports: [AuditService, AuditQueryService, AuditVerifier, AuditArchiveService, UsageReportsService],
 })
 export class AuditModule {}

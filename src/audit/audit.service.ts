@@ -254,7 +254,7 @@ export class AuditService implements BeforeApplicationShutdown {
       clientId: e.clientId ?? null,
       jti: e.jti ?? null,
       requestId: e.meta?.requestId ?? null,
-      ip: e.meta?.ip ?? null,
+      ip: e.meta?.ip || null,
       userAgent: e.meta?.userAgent ?? null,
       details: withoutSecrets(e.details ?? {}),
       prevHash: prev.hash,

@@ -1,7 +1,9 @@
 import type { Schema } from '../platform/db/connection';
 import { MIGRATIONS } from './migrations';
 import { AuditCheckpointEntity } from '../audit/audit-checkpoint.entity';
+import { ApiEntity, ApiResourceServerEntity, ApiScopeEntity } from '../apis/api.entity';
 import { AuditEventEntity } from '../audit/audit-event.entity';
+import { UsageBatchEntity } from '../audit/usage-batch.entity';
 import { ClaimCategoryEntity } from '../scopes/claim-category.entity';
 import { ClientEntity } from '../clients/client.entity';
 import { CustomerEntity } from '../demo/customers/customer.entity';
@@ -29,6 +31,10 @@ const ENTITIES: Function[] = [
   ConsentEntity,
   AuthorizationCodeEntity,
   RefreshTokenEntity,
+  ApiEntity,
+  ApiScopeEntity,
+  ApiResourceServerEntity,
+  UsageBatchEntity,
 ];
 
 /** The application's schema: the app, the migration CLI and the tests all open the database with it. */

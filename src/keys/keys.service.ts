@@ -162,8 +162,20 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
           });
       }
     }
+    const before = [...this.verification.keys()].sort().join(' ');
     this.signing = signing;
     this.verification = verification;
+    if ([...verification.keys()].sort().join(' ') !== before) {
+      for (const listener of this.publishedListeners) listener();
+    }
+  }
+
+  private readonly publishedListeners = new Set<() => void>();
+
+  /** Calls `listener` whenever the set of published keys (the JWKS) changes here; returns the unsubscribe. */
+  onPublishedKeysChange(listener: () => void): () => void {
+    this.publishedListeners.add(listener);
+    return () => this.publishedListeners.delete(listener);
   }
 
   /** Generates and activates a key for `alg` unless one is active (safe with several instances starting). */

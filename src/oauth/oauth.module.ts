@@ -1,3 +1,4 @@
+import { ApisModule } from '../apis/apis.module';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ClientsModule } from '../clients/clients.module';
@@ -21,6 +22,9 @@ import { UserinfoController } from './oidc/userinfo.controller';
 import { RefreshTokensService } from '../tokens/refresh/refresh-tokens.service';
 import { SimpleLoginController } from './login/simple-login.controller';
 import { TokenController } from './token/token.controller';
+import { RevocationFeedController } from './resource-servers/revocation-feed.controller';
+import { ClaimsCatalogController } from './resource-servers/claims-catalog.controller';
+import { UsageController } from './resource-servers/usage.controller';
 import { REFRESH_TOKEN_LIFECYCLE, TokenLifecycleController } from './lifecycle/token-lifecycle.controller';
 
 /**
@@ -31,7 +35,7 @@ import { REFRESH_TOKEN_LIFECYCLE, TokenLifecycleController } from './lifecycle/t
 const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGrant];
 
 @Module({
-  imports: [ClientsModule, TokensModule, KeysModule, ScopesModule, AuditModule, UsersModule],
+  imports: [ApisModule, ClientsModule, TokensModule, KeysModule, ScopesModule, AuditModule, UsersModule],
   providers: [
     ClientAuthenticator,
     AuthorizeService,
@@ -50,6 +54,9 @@ const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGran
     AuthorizeController,
     UserinfoController,
     SimpleLoginController,
+    RevocationFeedController,
+    ClaimsCatalogController,
+    UsageController,
   ],
 })
 export class OAuthModule {}

@@ -27,8 +27,11 @@ export type AccessTokenKeyResolver = (kid: string) => Promise<AccessTokenKey | u
 
 export interface AccessTokenPolicy {
   issuer: string;
-  /** This resource's identifier; `aud` must contain it (RFC 9068 §4). */
-  audience: string;
+  /**
+   * This resource's identifier; `aud` must contain it (RFC 9068 §4). Null only for the issuer's own
+   * token-management endpoints (introspection, revocation), which accept its tokens for any audience.
+   */
+  audience: string | null;
   /** RFC 7009: an expired token still identifies its record; every other check applies. */
   allowExpired?: boolean;
   /** The time to check `exp`/`nbf` against; now by default. */
@@ -106,7 +109,7 @@ export async function verifyAccessToken(
       },
       {
         issuer: policy.issuer,
-        audience: policy.audience,
+        audience: policy.audience ?? undefined,
         clockTolerance: CLOCK_LEEWAY_SECONDS,
         requiredClaims: REQUIRED_CLAIMS,
         currentDate: policy.currentDate,
@@ -118,6 +121,13 @@ export async function verifyAccessToken(
     else throw asInvalidToken(err);
   }
   return { claims: typedClaims(payload), kid };
+}
+
+/** The `aud` claim as a list (RFC 7519 §4.1.3: a string or an array of strings); empty when malformed. */
+export function audiences(claims: JWTPayload): string[] {
+  const { aud } = claims;
+  if (typeof aud === 'string') return [aud];
+  return Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === 'string') ? aud : [];
 }
 
 /** The principal a verified token stands for. */
@@ -175,6 +185,7 @@ function typedClaims(claims: JWTPayload): AccessTokenClaims {
   const wrong = REQUIRED_CLAIMS.filter(
     (c) => typeof claims[c] !== (c === 'exp' || c === 'iat' ? 'number' : 'string'),
   );
+  if (audiences(claims).length === 0) wrong.push('aud');
   if (wrong.length) throw refused('claims', `wrong type: ${wrong.join(', ')}`);
   return claims as AccessTokenClaims;
 }

@@ -54,6 +54,11 @@ export class InvalidScopeError extends OAuthError {
   readonly error = 'invalid_scope';
 }
 
+/** RFC 8707 §2: the requested resource is invalid, unknown, or not acceptable. */
+export class InvalidTargetError extends OAuthError {
+  readonly error = 'invalid_target';
+}
+
 const quote = (v: string) => v.replace(/[\\"]/g, '\\$&').replace(/[^\x20-\x7e]/g, '');
 
 /** RFC 6750 §3: errors of protected resources carry their details in `WWW-Authenticate: Bearer`. */

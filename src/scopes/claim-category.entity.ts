@@ -9,6 +9,10 @@ export class ClaimCategoryEntity {
   @Column({ type: 'text', default: '' })
   description: string;
 
+  /** The resource fields the category covers (informational: DTOs declare their fields' categories). */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  fields: string[];
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

@@ -8,7 +8,13 @@ import { ClaimCategoryEntity } from './claim-category.entity';
 import type { RequestMeta } from '../platform/http/request-meta';
 import { RoleEntity } from './role.entity';
 import { ScopeEntity } from './scope.entity';
-import type { CreateRoleDto, CreateScopeDto, UpdateRoleDto, UpdateScopeDto } from './dto/scope.dto';
+import type {
+  CreateClaimCategoryDto,
+  CreateRoleDto,
+  CreateScopeDto,
+  UpdateRoleDto,
+  UpdateScopeDto,
+} from './dto/scope.dto';
 
 /** Catalog entries to make sure exist (a seed): what is there already is left alone. */
 export interface CatalogSeed {
@@ -42,7 +48,7 @@ export class ScopesService {
     notifications: NotificationsService,
   ) {
     // A trigger announces catalog changes made by any instance.
-    notifications.on('scopegate_catalog', () => this.invalidate());
+    notifications.on('scopegate_catalog', () => this.catalogChanged());
     notifications.onReconnect(async () => this.invalidate());
   }
 
@@ -57,6 +63,19 @@ export class ScopesService {
 
   invalidate(): void {
     this.cached = undefined;
+  }
+
+  private readonly changeListeners = new Set<() => void>();
+
+  /** Calls `listener` after the catalog changed, here or on another instance; returns the unsubscribe. */
+  onCatalogChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private catalogChanged(): void {
+    this.invalidate();
+    for (const listener of this.changeListeners) listener();
   }
 
   private async load(): Promise<Catalog> {
@@ -149,7 +168,15 @@ export class ScopesService {
     const users = await this.roles.createQueryBuilder('r').where(':name = ANY(r.scopes)', { name }).getMany();
     if (users.length)
       throw new ConflictException(`scope ${name} is used by role(s) ${users.map((r) => r.name).join(', ')}`);
-    await this.scopes.delete({ name });
+    try {
+      await this.scopes.delete({ name });
+    } catch (err) {
+      // The foreign key api_scopes → scopes (ON DELETE RESTRICT) keeps a scope of an API.
+      const e = err as { code?: string; constraint?: string };
+      if ((e.code === '23503' || e.code === '23001') && e.constraint === 'api_scopes_scope_fkey')
+        throw new ConflictException(`scope ${name} belongs to an API`);
+      throw err;
+    }
     await this.changed('admin.scope.deleted', by, meta, name, {});
   }
 
@@ -201,6 +228,88 @@ export class ScopesService {
     await this.changed('admin.role.deleted', by, meta, name, {});
   }
 
+  /**
+   * Adds one scope to a role, leaving the others (PATCH replaces the whole list). One UPDATE: two
+   * concurrent additions both land.
+   */
+  async addRoleScope(name: string, scope: string, by: Actor, meta: RequestMeta): Promise<RoleEntity> {
+    await this.getRole(name);
+    await this.assertScopes([scope]);
+    const role = await this.updateRoleRow(
+      `UPDATE roles SET scopes = ARRAY(SELECT DISTINCT s FROM unnest(scopes || $2::text) AS s ORDER BY 1),
+              updated_at = now()
+        WHERE name = $1 RETURNING *`,
+      [name, scope],
+    );
+    await this.changed('admin.role.scope_added', by, meta, name, { scope });
+    return role;
+  }
+
+  /** Removes one scope from a role; 404 when the role does not hold it. */
+  async removeRoleScope(name: string, scope: string, by: Actor, meta: RequestMeta): Promise<RoleEntity> {
+    const role = await this.updateRoleRow(
+      `UPDATE roles SET scopes = array_remove(scopes, $2::text), updated_at = now()
+        WHERE name = $1 AND $2::text = ANY (scopes) RETURNING *`,
+      [name, scope],
+    );
+    await this.changed('admin.role.scope_removed', by, meta, name, { scope });
+    return role;
+  }
+
+  private async updateRoleRow(sql: string, [name, scope]: [string, string]): Promise<RoleEntity> {
+    const result = (await this.roles.query(sql, [name, scope])) as [Record<string, unknown>[], number];
+    const [row] = result[0];
+    if (!row) {
+      await this.getRole(name);
+      throw new NotFoundException(`role ${name} does not hold scope ${scope.slice(0, 64)}`);
+    }
+    this.invalidate();
+    return this.getRole(name);
+  }
+
+  listCategories(): Promise<ClaimCategoryEntity[]> {
+    return this.categories.find({ order: { name: 'ASC' } });
+  }
+
+  async getCategory(name: string): Promise<ClaimCategoryEntity> {
+    const c = await this.categories.findOneBy({ name });
+    if (!c) throw new NotFoundException(`claim category ${name.slice(0, 64)} not found`);
+    return c;
+  }
+
+  async createCategory(
+    dto: CreateClaimCategoryDto,
+    by: Actor,
+    meta: RequestMeta,
+  ): Promise<ClaimCategoryEntity> {
+    const [inserted] = (await this.categories.query(
+      `INSERT INTO claim_categories (name, description, fields) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO NOTHING RETURNING name`,
+      [dto.name, dto.description ?? '', [...new Set(dto.fields ?? [])]],
+    )) as unknown[];
+    if (!inserted) throw new ConflictException(`claim category ${dto.name} exists`);
+    const c = await this.getCategory(dto.name);
+    await this.changed('admin.claim_category.created', by, meta, c.name, { fields: c.fields });
+    return c;
+  }
+
+  /** Refused (409) while a scope grants the category: the foreign key scopes.claim_category decides. */
+  async deleteCategory(name: string, by: Actor, meta: RequestMeta): Promise<void> {
+    await this.getCategory(name);
+    try {
+      await this.categories.delete({ name });
+    } catch (err) {
+      const e = err as { code?: string };
+      if (e.code !== '23503' && e.code !== '23001') throw err;
+      this.invalidate();
+      const users = await this.scopesGranting(name).catch(() => []);
+      throw new ConflictException(
+        `claim category ${name} is granted by scope(s) ${users.join(', ') || '(another scope)'}`,
+      );
+    }
+    await this.changed('admin.claim_category.deleted', by, meta, name, {});
+  }
+
   private async assertScopes(scopes: string[]): Promise<string[]> {
     const known = (await this.freshCatalog()).scopes;
     const unknown = scopes.filter((s) => !known.has(s));
@@ -226,7 +335,7 @@ export class ScopesService {
     subject: string,
     details: Record<string, unknown>,
   ) {
-    this.invalidate();
+    this.catalogChanged();
     await this.audit.record({
       type,
       outcome: 'success',

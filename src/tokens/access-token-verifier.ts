@@ -5,6 +5,7 @@ import { SIGNING_ALGORITHMS, type AppConfig } from '../config/env';
 import { KeysService } from '../keys/keys.service';
 import {
   asInvalidToken,
+  audiences,
   principalOf,
   refused,
   verifyAccessToken,
@@ -21,6 +22,11 @@ import { RevocationService } from './revocation.service';
 export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = SIGNING_ALGORITHMS;
 
 const VERIFIED_CACHE_MAX = 10_000;
+
+export interface VerifyOptions {
+  allowExpired?: boolean;
+  anyAudience?: boolean;
+}
 
 /**
  * The one verifier of our access tokens — for the resource-server guard (as its
@@ -51,11 +57,18 @@ export class AccessTokenVerifier {
   /**
    * A live token of ours, or InvalidTokenError. `allowExpired`: for revocation (RFC 7009), where an
    * expired token of ours still identifies its record; revocation is not checked then either.
+   * `anyAudience`: for introspection and revocation, which serve tokens of every API (RFC 8707);
+   * otherwise `aud` must contain ACCESS_TOKEN_AUDIENCE (our own resources).
    */
-  async verify(token: string, { allowExpired = false } = {}): Promise<VerifiedAccessToken> {
+  async verify(
+    token: string,
+    { allowExpired = false, anyAudience = false }: VerifyOptions = {},
+  ): Promise<VerifiedAccessToken> {
     if (!allowExpired) {
       const cached = this.verified.get(token, Date.now());
       if (cached) {
+        if (!anyAudience && !audiences(cached.claims).includes(this.policy.audience!))
+          throw refused('audience', `aud ${JSON.stringify(cached.claims.aud).slice(0, 200)}`);
         try {
           await this.reconfirm(cached);
         } catch (err) {
@@ -65,7 +78,8 @@ export class AccessTokenVerifier {
         return cached;
       }
     }
-    const verified = await verifyAccessToken(token, this.resolveKey, { ...this.policy, allowExpired });
+    const policy = { ...this.policy, allowExpired, audience: anyAudience ? null : this.policy.audience };
+    const verified = await verifyAccessToken(token, this.resolveKey, policy);
     if (!UUID.test(verified.claims.jti)) throw refused('claims', 'jti is not a UUID');
     if (allowExpired) return verified;
     await this.assertNotRevoked(verified.claims.jti);
@@ -74,10 +88,7 @@ export class AccessTokenVerifier {
   }
 
   /** As `verify`, but undefined for anything that is not a live token of ours: callers never say why. */
-  async identify(
-    token: string,
-    options: { allowExpired?: boolean } = {},
-  ): Promise<VerifiedAccessToken | undefined> {
+  async identify(token: string, options: VerifyOptions = {}): Promise<VerifiedAccessToken | undefined> {
     try {
       return await this.verify(token, options);
     } catch (err) {

@@ -12,6 +12,12 @@ const REVOKED_CHANNEL = 'scopegate_revoked';
 export type RevocationTarget =
   { jti: string } | { grantId: string } | { clientId: string } | { subject: string };
 
+/** A revoked access token: its id and expiry (seconds since the epoch). */
+export interface RevokedToken {
+  jti: string;
+  exp: number;
+}
+
 export interface Revoker {
   actor: string;
   clientId?: string;
@@ -48,7 +54,7 @@ export class RevocationService implements OnModuleInit, OnApplicationShutdown {
     );
     this.notifications.on(REVOKED_CHANNEL, (payload) => {
       const [jti, exp] = payload.split(' ');
-      if (jti && exp) this.revoked.set(jti, Number(exp) * 1000);
+      if (jti && exp) this.add(jti, Number(exp) * 1000);
     });
     this.notifications.onReconnect(() => this.reload());
   }
@@ -102,7 +108,7 @@ export class RevocationService implements OnModuleInit, OnApplicationShutdown {
     const list = Array.isArray(rows[0])
       ? (rows[0] as { jti: string; expires_at: Date }[])
       : (rows as { jti: string; expires_at: Date }[]);
-    for (const r of list) this.revoked.set(r.jti, new Date(r.expires_at).getTime());
+    for (const r of list) this.add(r.jti, new Date(r.expires_at).getTime());
     await this.audit.record({
       type: 'token.revoked',
       outcome: 'success',
@@ -132,6 +138,42 @@ export class RevocationService implements OnModuleInit, OnApplicationShutdown {
     for (const r of rows) next.set(r.jti, new Date(r.expires_at).getTime());
     // Keep entries learnt from notifications after the query started.
     for (const [jti, exp] of this.revoked) if (exp > now && !next.has(jti)) next.set(jti, exp);
+    const learnt = [...next].filter(([jti]) => !this.revoked.has(jti));
     this.revoked = next;
+    for (const [jti, exp] of learnt) this.emit(jti, exp);
+  }
+
+  /**
+   * Revoked, unexpired tokens from the database, oldest revocation first: all of them, or those revoked
+   * at or after `since` (a resumed revocation feed).
+   */
+  async revokedSince(since?: Date): Promise<{ tokens: RevokedToken[]; asOf: Date }> {
+    // The database's clock before the read: every revocation committed earlier is in the answer.
+    const [{ t }] = (await this.dataSource.query('SELECT clock_timestamp() AS t')) as { t: Date }[];
+    const rows = (await this.dataSource.query(
+      `SELECT jti, floor(extract(epoch FROM expires_at))::bigint AS exp FROM tokens
+        WHERE revoked_at IS NOT NULL AND expires_at > now() AND ($1::timestamptz IS NULL OR revoked_at >= $1)
+        ORDER BY revoked_at`,
+      [since ?? null],
+    )) as { jti: string; exp: string }[];
+    return { tokens: rows.map((r) => ({ jti: r.jti, exp: Number(r.exp) })), asOf: new Date(t) };
+  }
+
+  /** Calls `listener` for every revocation this instance learns of (its own and others'); returns the unsubscribe. */
+  onRevoked(listener: (token: RevokedToken) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private readonly listeners = new Set<(token: RevokedToken) => void>();
+
+  private add(jti: string, expMs: number): void {
+    const known = this.revoked.has(jti);
+    this.revoked.set(jti, expMs);
+    if (!known) this.emit(jti, expMs);
+  }
+
+  private emit(jti: string, expMs: number): void {
+    for (const listener of this.listeners) listener({ jti, exp: Math.floor(expMs / 1000) });
   }
 }

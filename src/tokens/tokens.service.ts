@@ -3,7 +3,7 @@ import { UUID } from '../platform/uuid';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { AuditService, type AuditEventInput } from '../audit/audit.service';
 import { Clock } from '../platform/clock';
 import type { RequestMeta } from '../platform/http/request-meta';
@@ -33,6 +33,8 @@ export interface AccessTokenRequest {
   events?: AuditEventInput[];
   /** The grant (refresh family / authorization code) this token belongs to, for revoking it as a whole. */
   grantId?: string;
+  /** `aud` (RFC 8707 resources); ACCESS_TOKEN_AUDIENCE when absent. */
+  audience?: readonly string[];
 }
 
 export interface IssuedAccessToken {
@@ -105,13 +107,15 @@ export class TokensService {
     const iat = this.clock.nowSeconds();
     const jti = randomUUID();
     const scope = formatScope(req.scopes);
-    const audience = this.config.get('ACCESS_TOKEN_AUDIENCE', { infer: true });
+    const audience = req.audience?.length
+      ? [...req.audience]
+      : [this.config.get('ACCESS_TOKEN_AUDIENCE', { infer: true })];
     const key = this.keys.signingKey((req.client.signingAlg as SigningAlgorithm | null) ?? undefined);
     // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti; scope per §2.2.3; txn = request id.
     const claims = {
       iss: this.config.get('ISSUER', { infer: true }),
       sub: req.subject,
-      aud: audience,
+      aud: audience.length === 1 ? audience[0] : audience,
       exp: iat + ttl,
       iat,
       jti,
@@ -125,7 +129,7 @@ export class TokensService {
       client_id: req.client.clientId,
       subject: req.subject,
       scopes: [...req.scopes].sort(),
-      audience: [audience],
+      audience,
       grant_type: req.grantType,
       kid: key.kid,
       issued_at: new Date(iat * 1000).toISOString(),
@@ -145,13 +149,27 @@ export class TokensService {
           subject: req.subject,
           clientId: req.client.clientId,
           jti,
-          details: { grant_type: req.grantType, scope, expires_in: ttl, kid: key.kid, alg: key.alg },
+          details: {
+            grant_type: req.grantType,
+            scope,
+            expires_in: ttl,
+            kid: key.kid,
+            alg: key.alg,
+            ...(req.audience?.length ? { audience } : {}),
+          },
           meta: req.meta,
         },
       ],
       [{ sql: insertTokenRecords, rows: [record] }],
     );
     return { accessToken, jti, expiresIn: ttl, scope };
+  }
+
+  /** The records of the given access tokens that exist (ids that are not UUIDs are skipped). */
+  async records(jtis: readonly string[]): Promise<Map<string, TokenEntity>> {
+    const ids = [...new Set(jtis.filter((j) => UUID.test(j)))];
+    const rows = ids.length ? await this.tokens.findBy({ jti: In(ids) }) : [];
+    return new Map(rows.map((r) => [r.jti, r]));
   }
 
   /** The record of an issued access token; 404 when there is none. */

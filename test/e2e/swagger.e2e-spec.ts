@@ -85,6 +85,8 @@ function expectedScopes(method: string, path: string): string[] | null {
   if (path === '/oauth/revoke' || path === '/oauth/introspect') return null;
   if (path === '/oauth/userinfo') return ['openid'];
   if (path.startsWith('/admin/')) return ['admin'];
+  // What remote resource servers read: the revocation feed and the claims catalog.
+  if (path.startsWith('/resource-server/')) return ['scopegate:resource-server'];
   if (path === '/customers' || path.startsWith('/customers/')) {
     if (method === 'GET') return ['customers:read'];
     if (method === 'PATCH') return ['customers:write'];
@@ -215,15 +217,22 @@ describe('OpenAPI document and Swagger UI', () => {
         .sort();
       expect(lines).toMatchInlineSnapshot(`
         [
+          "DELETE /admin/apis/{id} → admin",
+          "DELETE /admin/claim-categories/{name} → admin",
           "DELETE /admin/clients/{clientId}/tokens → admin",
           "DELETE /admin/roles/{name} → admin",
+          "DELETE /admin/roles/{name}/scopes/{scope} → admin",
           "DELETE /admin/scopes/{name} → admin",
           "DELETE /admin/tokens/{jti} → admin",
           "GET /.well-known/jwks.json → public",
           "GET /.well-known/oauth-authorization-server → public",
           "GET /.well-known/openid-configuration → public",
+          "GET /admin/apis → admin",
+          "GET /admin/apis/{id} → admin",
           "GET /admin/audit → admin",
           "GET /admin/audit/verify → admin",
+          "GET /admin/claim-categories → admin",
+          "GET /admin/claim-categories/{name} → admin",
           "GET /admin/clients → admin",
           "GET /admin/clients/{clientId} → admin",
           "GET /admin/keys → admin",
@@ -241,12 +250,17 @@ describe('OpenAPI document and Swagger UI', () => {
           "GET /metrics → public",
           "GET /oauth/authorize → public",
           "GET /oauth/userinfo → openid",
+          "GET /resource-server/catalog → scopegate:resource-server",
+          "GET /resource-server/feed → scopegate:resource-server",
+          "PATCH /admin/apis/{id} → admin",
           "PATCH /admin/clients/{clientId} → admin",
           "PATCH /admin/roles/{name} → admin",
           "PATCH /admin/scopes/{name} → admin",
           "PATCH /admin/users/{id} → admin",
           "PATCH /customers/{id} → customers:write",
+          "POST /admin/apis → admin",
           "POST /admin/audit/archive → admin",
+          "POST /admin/claim-categories → admin",
           "POST /admin/clients → admin",
           "POST /admin/clients/{clientId}/api-key → admin",
           "POST /admin/clients/{clientId}/disable → admin",
@@ -254,6 +268,7 @@ describe('OpenAPI document and Swagger UI', () => {
           "POST /admin/clients/{clientId}/secret → admin",
           "POST /admin/keys/rotate → admin",
           "POST /admin/roles → admin",
+          "POST /admin/roles/{name}/scopes → admin",
           "POST /admin/scopes → admin",
           "POST /admin/users → admin",
           "POST /admin/users/{id}/disable → admin",
@@ -265,6 +280,7 @@ describe('OpenAPI document and Swagger UI', () => {
           "POST /oauth/revoke → public",
           "POST /oauth/token → public",
           "POST /oauth/userinfo → openid",
+          "POST /resource-server/usage → scopegate:resource-server",
         ]
       `);
     });

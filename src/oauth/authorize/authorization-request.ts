@@ -36,9 +36,14 @@ export interface AuthorizationRequest {
   /** OIDC Core §3.1.2.1: seconds since the sign-in after which the user must sign in again. */
   maxAge?: number;
   loginHint?: string;
+  /** RFC 8707 resources the tokens of this grant may be for (registered APIs). */
+  resources: string[];
   /** The original parameters, re-sent (and re-validated) by the forms. */
-  params: Record<string, string>;
+  params: FormParams;
 }
+
+/** Request parameters as the forms carry them: `resource` may repeat (RFC 8707 §2). */
+export type FormParams = Record<string, string | readonly string[]>;
 
 /**
  * RFC 9700 §4.1.1 / RFC 6749 §4.1.2.1: the client or redirect URI cannot be trusted, so the user
@@ -66,16 +71,25 @@ export class AuthorizeRedirectError extends Error {
 }
 
 /**
- * The single-valued parameters of a query or form (RFC 6749 §3.1: none may repeat; empty ones are
- * omitted), and the names that were repeated or too long.
+ * The parameters of a query or form: single-valued ones (RFC 6749 §3.1: none may repeat; empty ones
+ * are omitted), the repeatable `resource` (RFC 8707 §2), and the names that were repeated or too long.
  */
 export function readAuthorizationParams(source: unknown): {
   params: Record<string, string>;
+  resources: string[];
   invalid: Map<string, string>;
 } {
   const params: Record<string, string> = {};
+  const resources: string[] = [];
   const invalid = new Map<string, string>();
-  if (!source || typeof source !== 'object') return { params, invalid };
+  if (!source || typeof source !== 'object') return { params, resources, invalid };
+  const resource = (source as Record<string, unknown>).resource;
+  for (const value of Array.isArray(resource) ? (resource as unknown[]) : [resource]) {
+    if (value === undefined || value === '') continue;
+    if (typeof value !== 'string') invalid.set('resource', 'Parameter resource must be a string');
+    else if (value.length > MAX_LENGTH) invalid.set('resource', 'Parameter resource is too long');
+    else resources.push(value);
+  }
   for (const name of AUTHORIZATION_PARAMS) {
     const value = (source as Record<string, unknown>)[name];
     if (value === undefined || value === '') continue;
@@ -84,7 +98,7 @@ export function readAuthorizationParams(source: unknown): {
     else if (value.length > MAX_LENGTH) invalid.set(name, `Parameter ${name} is too long`);
     else params[name] = value;
   }
-  return { params, invalid };
+  return { params, resources, invalid };
 }
 
 /** One form field as a string (undefined when absent, repeated or not a string). */

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { ApisService } from '../../apis/apis.service';
 import { AuditService, type AuditEventInput } from '../../audit/audit.service';
 import type { AuditOutcome } from '../../audit/audit-event.entity';
 import { ClientsService } from '../../clients/clients.service';
@@ -18,6 +19,8 @@ import {
 import { clientRequestedScopes } from '../../protocol/delegated-scopes';
 import { challengeProblem } from '../../protocol/pkce';
 import { redirectUriMatches } from '../../protocol/redirect-uri-match';
+import { InvalidTargetError } from '../../protocol/errors';
+import { parseResources } from '../../protocol/resource-indicator';
 
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
 
@@ -29,6 +32,7 @@ export class AuthorizeService {
     private readonly audit: AuditService,
     private readonly codes: AuthorizationCodesService,
     private readonly consents: ConsentsService,
+    private readonly apis: ApisService,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
   ) {}
 
@@ -41,7 +45,7 @@ export class AuthorizeService {
    * page), then everything else (errors → redirect with `state` and `iss`).
    */
   async validate(source: unknown): Promise<AuthorizationRequest> {
-    const { params, invalid } = readAuthorizationParams(source);
+    const { params, resources: requestedResources, invalid } = readAuthorizationParams(source);
     const page = (description: string, detail: string) =>
       new AuthorizePageError('Invalid authorization request', description, detail);
 
@@ -94,6 +98,16 @@ export class AuthorizeService {
       throw fail('invalid_scope', `Scope not allowed for this client: ${chosen.outside.join(' ')}`);
     if (chosen.scopes.length === 0) throw fail('invalid_scope', 'This client has no scopes it may request');
 
+    // RFC 8707 §2: every resource must be a registered API; otherwise invalid_target.
+    let resources: string[];
+    try {
+      resources = parseResources(requestedResources);
+      await this.apis.resolve(resources);
+    } catch (err) {
+      if (err instanceof InvalidTargetError) throw fail(err.error, err.description);
+      throw err;
+    }
+
     const prompt = new Set((params.prompt ?? '').split(' ').filter(Boolean));
     if ([...prompt].some((p) => !PROMPTS.has(p)))
       throw fail('invalid_request', 'prompt must be none, login, consent or select_account');
@@ -125,7 +139,8 @@ export class AuthorizeService {
       prompt,
       maxAge,
       loginHint: params.login_hint?.slice(0, 64),
-      params,
+      resources,
+      params: resources.length ? { ...params, resource: resources } : params,
     };
   }
 
@@ -158,6 +173,7 @@ export class AuthorizeService {
       redirectUri: req.redirectUri,
       redirectUriExplicit: req.redirectUriExplicit,
       scopes,
+      resources: req.resources,
       codeChallenge: req.codeChallenge,
       codeChallengeMethod: req.codeChallengeMethod,
       nonce: req.nonce,
@@ -170,6 +186,7 @@ export class AuthorizeService {
         grant_id: grantId,
         scope: formatScope(scopes),
         redirect_uri: req.redirectUri,
+        ...(req.resources.length ? { resources: req.resources } : {}),
         code_challenge_method: req.codeChallengeMethod,
         expires_in: expiresIn,
       }),

@@ -1,3 +1,4 @@
+import type { FormParams } from './authorization-request';
 import { createHash } from 'node:crypto';
 
 /** HTML-escapes text and attribute values. */
@@ -60,10 +61,10 @@ ${body}
 </html>`;
 }
 
-function hidden(fields: Record<string, string | undefined>): string {
+function hidden(fields: Record<string, string | readonly string[] | undefined>): string {
   return Object.entries(fields)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v!)}">`)
+    .flatMap(([k, v]) => (v === undefined ? [] : typeof v === 'string' ? [[k, v]] : v.map((x) => [k, x])))
+    .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
     .join('\n');
 }
 
@@ -74,7 +75,7 @@ function errorBox(message: string | undefined): string {
 export interface LoginPageInput {
   clientName: string;
   csrf: string;
-  params: Record<string, string>;
+  params: FormParams;
   username?: string;
   error?: string;
 }
@@ -100,7 +101,7 @@ export interface ConsentPageInput {
   clientName: string;
   username: string;
   csrf: string;
-  params: Record<string, string>;
+  params: FormParams;
   scopes: { name: string; description: string }[];
 }
 

@@ -101,6 +101,8 @@ export class MetadataController {
       grant_types_supported: this.grantTypes,
       token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
       service_documentation: `${issuer}/docs`,
+      // RFC 8707 `resource` at the token and authorization endpoints (not a registered metadata name).
+      resource_indicators_supported: true,
       // RFC 9068 access tokens: the algorithms resource servers must accept.
       access_token_signing_alg_values_supported: ACCESS_TOKEN_ALGORITHMS,
     };

@@ -8,7 +8,11 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { ApisService } from '../../apis/apis.service';
 import { AuditService, type AuditEventInput } from '../../audit/audit.service';
+import { ClientsService } from '../../clients/clients.service';
+import { audiences } from '../../protocol/access-token';
+import { RESOURCE_SERVER_SCOPE } from '../../scopes/built-in';
 import { Public } from '../../resource-server/decorators';
 import { bearerTokenOf } from '../../protocol/bearer-token';
 import { Meta, type RequestMeta } from '../../platform/http/request-meta';
@@ -42,6 +46,8 @@ interface Caller {
   clientId: string;
   /** May see every client's tokens (an admin-scoped bearer token). */
   admin: boolean;
+  /** The APIs this client serves (a resource server): it may see their tokens too (RFC 8707 audiences). */
+  serves: ReadonlySet<string>;
   events: AuditEventInput[];
 }
 
@@ -54,6 +60,8 @@ export class TokenLifecycleController {
     private readonly verifier: AccessTokenVerifier,
     private readonly revocations: RevocationService,
     private readonly audit: AuditService,
+    private readonly clients: ClientsService,
+    private readonly apis: ApisService,
     @Optional() @Inject(REFRESH_TOKEN_LIFECYCLE) private readonly refresh?: RefreshTokenLifecycle,
   ) {}
 
@@ -83,7 +91,7 @@ export class TokenLifecycleController {
     if (!token) throw new InvalidRequestError('token is required');
     const hint = params.token_type_hint;
     const tryAccess = async () => {
-      const verified = await this.verifier.identify(token, { allowExpired: true });
+      const verified = await this.verifier.identify(token, { allowExpired: true, anyAudience: true });
       if (!verified || verified.claims.client_id !== client.clientId) return false;
       await this.revocations.revoke(
         { jti: verified.claims.jti },
@@ -113,7 +121,8 @@ export class TokenLifecycleController {
 
   /**
    * RFC 7662. The caller authenticates as a client (it sees its own tokens) or with an access token
-   * carrying `admin` (it sees all). A live token gets its metadata; anything else only
+   * carrying `admin` (it sees all); a resource server (scope scopegate:resource-server) also sees the
+   * tokens meant for the APIs it serves (`aud`, RFC 8707). A live token gets its metadata; anything else only
    * `{"active": false}` (§2.2) — expired, revoked, forged, garbage, or another client's.
    */
   @Post('introspect')
@@ -136,8 +145,13 @@ export class TokenLifecycleController {
     if (!token) throw new InvalidRequestError('token is required');
 
     let answer: Record<string, unknown> = { active: false };
-    const verified = await this.verifier.identify(token);
-    if (verified && (caller.admin || verified.claims.client_id === caller.clientId)) {
+    const verified = await this.verifier.identify(token, { anyAudience: true });
+    const visible =
+      verified &&
+      (caller.admin ||
+        verified.claims.client_id === caller.clientId ||
+        audiences(verified.claims).some((a) => caller.serves.has(a)));
+    if (verified && visible) {
       const { claims } = verified;
       answer = {
         active: true,
@@ -180,7 +194,7 @@ export class TokenLifecycleController {
       const verified = bearer ? await this.verifier.identify(bearer) : undefined;
       if (!verified) throw new InvalidTokenError('The access token is invalid, expired or revoked');
       if (!verified.claims.scope.split(' ').includes('admin')) throw new InsufficientScopeError(['admin']);
-      return { clientId: verified.claims.client_id, admin: true, events: [] };
+      return { clientId: verified.claims.client_id, admin: true, serves: new Set(), events: [] };
     }
     const { client, event } = await this.authenticator.authenticate(
       req.headers.authorization,
@@ -192,7 +206,10 @@ export class TokenLifecycleController {
       // RFC 7662 §2.1: the endpoint is protected; a public client proves nothing about itself.
       throw new InvalidClientError('Public clients may not introspect tokens', 'public client', 'none');
     }
-    return { clientId: client.clientId, admin: false, events: [event] };
+    const serves = (await this.clients.allowedScopes(client)).has(RESOURCE_SERVER_SCOPE)
+      ? new Set(await this.apis.identifiersServedBy(client.clientId))
+      : new Set<string>();
+    return { clientId: client.clientId, admin: false, serves, events: [event] };
   }
 }
 

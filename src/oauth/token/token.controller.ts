@@ -22,7 +22,8 @@ import {
 } from '../../protocol/errors';
 import { GRANT_HANDLERS, type GrantHandler, type TokenResponse } from './grants/grant-handler';
 import { TokenErrorDto, TokenRequestDto, TokenResponseDto } from './token.dto';
-import { singleValuedParams } from '../../protocol/token-params';
+import { requestParams } from '../../protocol/token-params';
+import { parseResources } from '../../protocol/resource-indicator';
 
 @ApiTags('oauth')
 @Controller('oauth')
@@ -63,7 +64,8 @@ export class TokenController {
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiBadRequestResponse({
     type: TokenErrorDto,
-    description: 'invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope',
+    description:
+      'invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope, invalid_target (RFC 8707)',
   })
   @ApiUnauthorizedResponse({ type: TokenErrorDto, description: 'invalid_client (with WWW-Authenticate)' })
   async token(
@@ -71,7 +73,7 @@ export class TokenController {
     @Body() body: unknown,
     @Meta() meta: RequestMeta,
   ): Promise<TokenResponse> {
-    const params = singleValuedParams(body);
+    const { single: params, repeated } = requestParams(body, ['resource']);
     const apiKey = req.headers['x-api-key'];
     if (Array.isArray(apiKey)) throw new InvalidRequestError('X-API-Key is included more than once');
     const { client, event } = await this.authenticator.authenticate(
@@ -88,7 +90,8 @@ export class TokenController {
       if (!client.grantTypes.includes(grantType)) {
         throw new UnauthorizedClientError(`This client may not use the ${grantType} grant`);
       }
-      return await handler.handle({ client, params, meta, events: [event] });
+      const resources = parseResources(repeated.resource);
+      return await handler.handle({ client, params, resources, meta, events: [event] });
     } catch (err) {
       if (err instanceof OAuthError) {
         await this.audit.commit([

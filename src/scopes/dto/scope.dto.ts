@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, PickType } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import type { ClaimCategoryEntity } from '../claim-category.entity';
 import type { RoleEntity } from '../role.entity';
 import type { ScopeEntity } from '../scope.entity';
 
@@ -69,5 +70,56 @@ export class RoleResponseDto {
 
   static from(r: RoleEntity): RoleResponseDto {
     return { name: r.name, description: r.description, scopes: r.scopes };
+  }
+}
+
+export class AddRoleScopeDto {
+  @ApiProperty({ example: 'orders:read', description: 'An existing scope to add to the role' })
+  @Matches(SCOPE_NAME, { message: 'scope must be an RFC 6749 scope token of at most 64 characters' })
+  scope: string;
+}
+
+const FIELD_PATH = /^[A-Za-z_$][\w$]*(\[\])?(\.[A-Za-z_$][\w$]*(\[\])?)*$/;
+
+export class CreateClaimCategoryDto {
+  @ApiProperty({ example: 'pricing' })
+  @Matches(NAME, { message: 'name must be lower-case letters, digits and _.:- (max 64)' })
+  name: string;
+
+  @ApiPropertyOptional({ example: 'Prices and discounts of orders' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  @ApiPropertyOptional({
+    example: ['total_price', 'items[].unit_price'],
+    type: [String],
+    description: 'The response fields the category covers (JSON paths; informational)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @Matches(FIELD_PATH, {
+    each: true,
+    message: 'each field must be a JSON field path such as items[].unit_price',
+  })
+  @MaxLength(200, { each: true })
+  fields?: string[];
+}
+
+export class ClaimCategoryResponseDto {
+  @ApiProperty({ example: 'pricing' }) name: string;
+  @ApiProperty({ example: 'Prices and discounts of orders' }) description: string;
+  @ApiProperty({ example: ['total_price', 'items[].unit_price'], type: [String] }) fields: string[];
+  @ApiProperty({
+    example: ['orders:pricing'],
+    type: [String],
+    description: 'Scopes that grant this category',
+  })
+  granted_by: string[];
+
+  static from(c: ClaimCategoryEntity, grantedBy: string[]): ClaimCategoryResponseDto {
+    return { name: c.name, description: c.description, fields: c.fields, granted_by: grantedBy };
   }
 }

@@ -31,6 +31,10 @@ export class AuthorizationCodeEntity {
   @Column({ type: 'text', array: true })
   scopes: string[];
 
+  /** RFC 8707 resources the grant was made for (empty: the default audience). */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  resources: string[];
+
   @Column({ name: 'code_challenge', type: 'varchar', length: 128, nullable: true })
   codeChallenge: string | null;
 

@@ -19,6 +19,8 @@ export interface CodeBinding {
   /** Whether the authorization request named the redirect URI (then the token request must). */
   redirectUriExplicit: boolean;
   scopes: string[];
+  /** RFC 8707 resources requested (empty: the default audience). */
+  resources: string[];
   codeChallenge: string;
   codeChallengeMethod: string;
   nonce?: string;

@@ -25,6 +25,10 @@ export class RefreshTokenEntity {
   @Column({ type: 'text', array: true })
   scopes: string[];
 
+  /** RFC 8707 resources the grant was made for (empty: the default audience). */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  resources: string[];
+
   @Column({ name: 'auth_time', type: 'timestamptz' })
   authTime: Date;
 

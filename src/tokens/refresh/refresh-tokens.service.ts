@@ -15,6 +15,8 @@ export interface RefreshFamily {
   clientId: string;
   userId: string;
   scopes: string[];
+  /** RFC 8707 resources of the grant (empty: the default audience). */
+  resources?: string[];
   authTime: Date;
   /** Absolute expiry; set at the code exchange, inherited by every rotation. */
   familyExpiresAt?: Date;
@@ -34,6 +36,7 @@ interface Row {
   client_id: string;
   user_id: string;
   scopes: string[];
+  resources: string[];
   auth_time: Date;
   family_expires_at: Date;
   expires_at: Date;
@@ -91,6 +94,7 @@ export class RefreshTokensService {
       clientId: family.clientId,
       userId: family.userId,
       scopes: [...family.scopes].sort(),
+      resources: [...(family.resources ?? [])],
       authTime: family.authTime,
       issuedAt: new Date(now),
       expiresAt: new Date(Math.min(idle, familyExpiresAt.getTime())),
@@ -107,14 +111,16 @@ export class RefreshTokensService {
   async peek(
     token: string,
     clientId: string,
-  ): Promise<{ familyId: string; userId: string; scopes: string[] } | undefined> {
+  ): Promise<{ familyId: string; userId: string; scopes: string[]; resources: string[] } | undefined> {
     const [row] = (await this.dataSource.query(
-      `SELECT family_id, user_id, scopes FROM refresh_tokens
+      `SELECT family_id, user_id, scopes, resources FROM refresh_tokens
         WHERE token_hash = $1 AND client_id = $2 AND used_at IS NULL AND revoked_at IS NULL
           AND expires_at > $3 AND family_expires_at > $3`,
       [this.hash(token), clientId, new Date(this.clock.now())],
-    )) as { family_id: string; user_id: string; scopes: string[] }[];
-    return row ? { familyId: row.family_id, userId: row.user_id, scopes: row.scopes } : undefined;
+    )) as { family_id: string; user_id: string; scopes: string[]; resources: string[] }[];
+    return row
+      ? { familyId: row.family_id, userId: row.user_id, scopes: row.scopes, resources: row.resources }
+      : undefined;
   }
 
   /**
@@ -131,7 +137,7 @@ export class RefreshTokensService {
           `UPDATE refresh_tokens SET used_at = $3
             WHERE token_hash = $1 AND client_id = $2 AND used_at IS NULL AND revoked_at IS NULL
               AND expires_at > $3 AND family_expires_at > $3
-            RETURNING family_id, client_id, user_id, scopes, auth_time, family_expires_at`,
+            RETURNING family_id, client_id, user_id, scopes, resources, auth_time, family_expires_at`,
           [hash, clientId, now],
         ),
       );
@@ -141,6 +147,7 @@ export class RefreshTokensService {
         clientId: row.client_id,
         userId: row.user_id,
         scopes: row.scopes,
+        resources: row.resources,
         authTime: new Date(row.auth_time),
         familyExpiresAt: new Date(row.family_expires_at),
       };

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ApisService, scopesForResources } from '../../../apis/apis.service';
 import { AuditService } from '../../../audit/audit.service';
 import { Clock } from '../../../platform/clock';
 import { formatScope } from '../../../protocol/scope-syntax';
@@ -7,7 +8,7 @@ import { UsersService } from '../../../users/users.service';
 import type { AuthorizationCodeEntity } from '../../../tokens/codes/authorization-code.entity';
 import { AuthorizationCodesService } from '../../../tokens/codes/authorization-codes.service';
 import { verifyPkce } from '../../../protocol/pkce';
-import { InvalidGrantError, InvalidRequestError } from '../../../protocol/errors';
+import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../../protocol/errors';
 import { RefreshTokensService } from '../../../tokens/refresh/refresh-tokens.service';
 import type { GrantContext, GrantHandler, TokenResponse } from './grant-handler';
 import { UserTokenIssuer } from './user-token-issuer';
@@ -31,9 +32,10 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly issuer: UserTokenIssuer,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly apis: ApisService,
   ) {}
 
-  async handle({ client, params, meta, events }: GrantContext): Promise<TokenResponse> {
+  async handle({ client, params, resources, meta, events }: GrantContext): Promise<TokenResponse> {
     if (!params.code) throw new InvalidRequestError('code is required');
     const row = await this.codes.find(params.code);
     if (!row) throw new InvalidGrantError(INVALID, 'unknown code');
@@ -54,7 +56,12 @@ export class AuthorizationCodeGrant implements GrantHandler {
       throw new InvalidGrantError('code_verifier sent, but the authorization request had no code_challenge');
     }
 
-    if (!(await this.codes.consume(row))) return this.replayed(row, { client, params, meta, events });
+    // RFC 8707 §2.2: the token request may narrow the resources of the authorization request.
+    const wanted = this.apis.withinGrant(resources, row.resources);
+    const target = await this.apis.resolve(wanted);
+
+    if (!(await this.codes.consume(row)))
+      return this.replayed(row, { client, params, resources, meta, events });
     if (row.expiresAt.getTime() <= this.clock.now()) throw new InvalidGrantError(INVALID, 'code expired');
 
     const user = await this.users.findById(row.userId);
@@ -66,6 +73,9 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const scopes = row.scopes.filter((s) => userScopes.has(s) && clientScopes.has(s)).sort();
     if (scopes.length === 0)
       throw new InvalidGrantError(INVALID, 'none of the approved scopes is still allowed');
+    const accessScopes = scopesForResources(scopes, target);
+    if (accessScopes.length === 0)
+      throw new InvalidScopeError('None of the approved scopes belongs to the requested resource');
 
     const refresh = client.grantTypes.includes('refresh_token')
       ? await this.refreshTokens.issue({
@@ -73,6 +83,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
           clientId: client.clientId,
           userId: user.id,
           scopes,
+          resources: row.resources,
           authTime: row.authTime,
         })
       : undefined;
@@ -80,6 +91,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
       client,
       user,
       scopes,
+      accessScopes,
+      audience: wanted.length ? target.audience : undefined,
       grantType: this.grantType,
       grantId: row.grantId,
       authTime: row.authTime,

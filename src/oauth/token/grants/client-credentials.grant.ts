@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ApisService, scopesForResources } from '../../../apis/apis.service';
 import { ClientsService } from '../../../clients/clients.service';
 import { grantScopes, parseScope } from '../../../protocol/scope-syntax';
 import { TokensService } from '../../../tokens/tokens.service';
@@ -14,24 +15,35 @@ export class ClientCredentialsGrant implements GrantHandler {
   constructor(
     private readonly clients: ClientsService,
     private readonly tokens: TokensService,
+    private readonly apis: ApisService,
   ) {}
 
-  async handle({ client, params, meta, events }: GrantContext): Promise<TokenResponse> {
+  async handle({ client, params, resources, meta, events }: GrantContext): Promise<TokenResponse> {
     const requested = params.scope === undefined ? undefined : parseScope(params.scope);
     if (requested === undefined && params.scope !== undefined)
       throw new InvalidScopeError('The scope parameter is malformed');
-    const allowed = new Set(clientOwnScopes(await this.clients.allowedScopes(client)));
+    // RFC 8707 §2: a token for named resources carries only their scopes, with them as `aud`.
+    const target = await this.apis.resolve(resources);
+    const own = clientOwnScopes(await this.clients.allowedScopes(client));
+    const allowed = new Set(scopesForResources([...own], target));
     const scopes = grantScopes(requested, allowed);
     if (!scopes) {
       const outside = requested!.filter((s) => !allowed.has(s));
-      throw new InvalidScopeError(`Scope not allowed for this client: ${outside.join(' ')}`);
+      const why = target.scopes ? 'for this client and resource' : 'for this client';
+      throw new InvalidScopeError(`Scope not allowed ${why}: ${outside.join(' ')}`);
     }
-    if (scopes.length === 0) throw new InvalidScopeError('This client has no scopes it may request');
+    if (scopes.length === 0)
+      throw new InvalidScopeError(
+        target.scopes
+          ? 'This client has no scopes it may request for this resource'
+          : 'This client has no scopes it may request',
+      );
     const issued = await this.tokens.issueAccessToken({
       client,
       subject: client.clientId,
       scopes,
       grantType: this.grantType,
+      audience: resources.length ? target.audience : undefined,
       meta,
       events,
     });

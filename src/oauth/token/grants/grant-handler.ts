@@ -7,6 +7,8 @@ export interface GrantContext {
   client: ClientEntity;
   /** The token request's parameters (each exactly once, RFC 6749 §3.2). */
   params: Record<string, string>;
+  /** RFC 8707 `resource` parameters (valid indicators, not yet resolved); empty when none. */
+  resources: string[];
   meta: RequestMeta;
   /** Events to commit together with the grant's own (client authentication). */
   events: AuditEventInput[];

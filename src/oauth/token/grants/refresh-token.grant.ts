@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ApisService, scopesForResources } from '../../../apis/apis.service';
 import { AuditService } from '../../../audit/audit.service';
 import { ClientsService } from '../../../clients/clients.service';
 import { formatScope, parseScope } from '../../../protocol/scope-syntax';
@@ -24,9 +25,10 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly clients: ClientsService,
     private readonly issuer: UserTokenIssuer,
     private readonly audit: AuditService,
+    private readonly apis: ApisService,
   ) {}
 
-  async handle({ client, params, meta, events }: GrantContext): Promise<TokenResponse> {
+  async handle({ client, params, resources, meta, events }: GrantContext): Promise<TokenResponse> {
     if (!params.refresh_token) throw new InvalidRequestError('refresh_token is required');
     let requested: string[] | undefined;
     if (params.scope !== undefined) {
@@ -40,6 +42,8 @@ export class RefreshTokenGrant implements GrantHandler {
       const outside = requested.filter((s) => !live.scopes.includes(s));
       if (outside.length) throw new InvalidScopeError(`Scope not originally granted: ${outside.join(' ')}`);
     }
+    // RFC 8707 §2.2: a refresh may narrow the audience to some of the grant's resources, never widen it.
+    if (live) await this.apis.resolve(this.apis.withinGrant(resources, live.resources));
     const result = await this.refreshTokens.rotate(params.refresh_token, client.clientId);
     if (!result.ok) {
       if (result.reason === 'reused') {
@@ -88,11 +92,18 @@ export class RefreshTokenGrant implements GrantHandler {
       .filter((s) => userScopes.has(s) && clientScopes.has(s))
       .sort();
     if (scopes.length === 0) throw new InvalidScopeError('None of the granted scopes is still allowed');
+    const wanted = this.apis.withinGrant(resources, family.resources);
+    const target = await this.apis.resolve(wanted);
+    const accessScopes = scopesForResources(scopes, target);
+    if (accessScopes.length === 0)
+      throw new InvalidScopeError('None of the granted scopes belongs to the requested resource');
 
     const response = await this.issuer.issue({
       client,
       user,
       scopes,
+      accessScopes,
+      audience: wanted.length ? target.audience : undefined,
       grantType: this.grantType,
       grantId: family.familyId,
       authTime: family.authTime,

@@ -10,7 +10,12 @@ import type { TokenResponse } from './grant-handler';
 export interface UserTokensRequest {
   client: ClientEntity;
   user: UserEntity;
+  /** The scopes of the grant (an ID token is issued when they include `openid`). */
   scopes: string[];
+  /** The access token's scopes when narrower than the grant's (RFC 8707 resources). */
+  accessScopes?: string[];
+  /** The access token's `aud` (RFC 8707 resources); the default audience when absent. */
+  audience?: string[];
   grantType: string;
   /** The code's grant id = the refresh family: `tokens.grant_id` of the access token. */
   grantId: string;
@@ -33,7 +38,8 @@ export class UserTokenIssuer {
     const issued = await this.tokens.issueAccessToken({
       client: req.client,
       subject: req.user.id,
-      scopes: req.scopes,
+      scopes: req.accessScopes ?? req.scopes,
+      audience: req.audience,
       grantType: req.grantType,
       grantId: req.grantId,
       meta: req.meta,
