@@ -105,7 +105,10 @@ export class NotificationsService implements OnModuleInit, OnApplicationShutdown
       pending = true;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${LIVENESS_TIMEOUT_MS} ms`)), LIVENESS_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${LIVENESS_TIMEOUT_MS} ms`)),
+          LIVENESS_TIMEOUT_MS,
+        );
       });
       Promise.race([client.query('SELECT 1'), timeout])
         .catch((err: Error) => {
