@@ -19,11 +19,14 @@ import type { CreateClientDto, UpdateClientDto } from './dto/client.dto';
 import { validateRedirectUri } from '../protocol/redirect-uri';
 
 /**
- * A role deleted between the check and the write: the foreign key clients.role → roles refuses it
- * (SQLSTATE 23503), and that is a bad request, not a server error.
+ * A role or scope deleted between the check and the write: the foreign key clients.role → roles or the
+ * trigger guarding clients.scopes (migration ScopeHolders) refuses it (SQLSTATE 23503), and that is a
+ * bad request, not a server error.
  */
 function roleRefused(err: unknown): never {
-  throw (err as { code?: string }).code === '23503' ? new BadRequestException('unknown role') : err;
+  const e = err as { code?: string; column?: string };
+  if (e.code !== '23503') throw err;
+  throw new BadRequestException(e.column === 'scopes' ? 'unknown scope(s)' : 'unknown role');
 }
 
 const CLIENTS_CHANNEL = 'scopegate_clients';

@@ -3,6 +3,7 @@ import { TokenLifecycle1795470000000 } from './1795470000000-TokenLifecycle';
 import { UserDelegation1795480000000 } from './1795480000000-UserDelegation';
 import { RoleHolders1795490000000 } from './1795490000000-RoleHolders';
 import { KeyRevocation1795500300000 } from './1795500300000-KeyRevocation';
+import { ScopeHolders1795500310000 } from './1795500310000-ScopeHolders';
 
 /** Every migration in order. Never edit one that has landed; add a new one. */
 export const MIGRATIONS: Function[] = [
@@ -11,4 +12,5 @@ export const MIGRATIONS: Function[] = [
   UserDelegation1795480000000,
   RoleHolders1795490000000,
   KeyRevocation1795500300000,
+  ScopeHolders1795500310000,
 ];
