@@ -22,7 +22,8 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(options),
         HealthModule,
-        MetricsModule,
+        // METRICS_PORT: /metrics is served on its own port (bootstrap.ts), not here.
+        ...(options.config.METRICS_PORT === undefined ? [MetricsModule] : []),
         ResourceServer,
         OAuthModule,
         AdminModule,
