@@ -25,7 +25,7 @@ export class AppModule {
         // METRICS_PORT: /metrics is served on its own port (bootstrap.ts), not here.
         ...(options.config.METRICS_PORT === undefined ? [MetricsModule] : []),
         ResourceServer,
-        OAuthModule,
+        OAuthModule.forRoot({ simpleLogin: options.config.SIMPLE_LOGIN }),
         AdminModule,
         CustomersModule,
         SeedModule,

@@ -4,6 +4,7 @@ import { UserDelegation1795480000000 } from './1795480000000-UserDelegation';
 import { RoleHolders1795490000000 } from './1795490000000-RoleHolders';
 import { KeyRevocation1795500300000 } from './1795500300000-KeyRevocation';
 import { ScopeHolders1795500310000 } from './1795500310000-ScopeHolders';
+import { SimpleLogin1795500320000 } from './1795500320000-SimpleLogin';
 
 /** Every migration in order. Never edit one that has landed; add a new one. */
 export const MIGRATIONS: Function[] = [
@@ -13,4 +14,5 @@ export const MIGRATIONS: Function[] = [
   RoleHolders1795490000000,
   KeyRevocation1795500300000,
   ScopeHolders1795500310000,
+  SimpleLogin1795500320000,
 ];
