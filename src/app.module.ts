@@ -22,9 +22,10 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(options),
         HealthModule,
-        MetricsModule,
+        // METRICS_PORT: /metrics is served on its own port (bootstrap.ts), not here.
+        ...(options.config.METRICS_PORT === undefined ? [MetricsModule] : []),
         ResourceServer,
-        OAuthModule,
+        OAuthModule.forRoot({ simpleLogin: options.config.SIMPLE_LOGIN }),
         AdminModule,
         CustomersModule,
         SeedModule,

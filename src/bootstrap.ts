@@ -2,7 +2,7 @@ import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
 import { useStrictJsonBodies } from './platform/http/json-body.parser';
@@ -13,6 +13,7 @@ import type { AppConfig } from './config/env';
 import { EmbeddedPostgres } from './platform/db/embedded-postgres';
 import { probeDatabase } from './platform/db/probe';
 import { MetricsService } from './platform/metrics/metrics.service';
+import { startMetricsServer } from './ops/metrics-access';
 import { setupSwagger } from './swagger';
 
 export interface RunningApp {
@@ -104,6 +105,20 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   await app.init(); // runs migrations' dependants: key generation, bootstrap admin client, demo seed
   await setupSwagger(app, config);
 
+  let metricsServer: Server | undefined;
+  if (config.METRICS_PORT !== undefined) {
+    try {
+      metricsServer = await startMetricsServer(metrics, {
+        host: config.HOST,
+        port: config.METRICS_PORT,
+        token: config.METRICS_TOKEN,
+      });
+    } catch (err) {
+      await app.close();
+      await embedded?.stop();
+      throw err;
+    }
+  }
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -115,6 +130,11 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     close: () =>
       (closing ??= (async () => {
         try {
+          if (metricsServer) {
+            const closed = new Promise((resolve) => metricsServer!.close(resolve));
+            metricsServer.closeAllConnections();
+            await closed;
+          }
           await app.close();
         } finally {
           await embedded?.stop();

@@ -1,5 +1,13 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { Authenticated, CurrentPrincipal } from '../resource-server/decorators';
 import type { Principal } from '../resource-server/principal';
@@ -18,11 +26,13 @@ export class RotateKeyDto {
 export class KeyDto {
   @ApiProperty() kid: string;
   @ApiProperty({ enum: SIGNING_ALGORITHMS }) alg: string;
-  @ApiProperty({ enum: ['next', 'active', 'retired'] }) status: string;
+  @ApiProperty({ enum: ['next', 'active', 'retired', 'revoked'] }) status: string;
   @ApiProperty({ nullable: true, type: String }) activate_at: string | null;
   @ApiProperty({ nullable: true, type: String }) retired_at: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'A retired key leaves the JWKS after this' })
   publish_until: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'When the key was revoked (POST …/revoke)' })
+  revoked_at: string | null;
 
   static from(k: SigningKeyEntity): KeyDto {
     const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -33,6 +43,7 @@ export class KeyDto {
       activate_at: iso(k.activateAt),
       retired_at: iso(k.retiredAt),
       publish_until: iso(k.publishUntil),
+      revoked_at: iso(k.revokedAt),
     };
   }
 }
@@ -58,6 +69,23 @@ export class KeysAdminController {
   @ApiOkResponse({ type: KeyDto })
   async rotate(@Body() dto: RotateKeyDto, @CurrentPrincipal() by: Principal, @Meta() meta: RequestMeta) {
     const key = await this.keys.rotate(dto.alg, { actor: by.sub, clientId: by.clientId, jti: by.jti, meta });
+    return KeyDto.from(key);
+  }
+
+  @Post(':kid/revoke')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Emergency revocation of a compromised signing key',
+    description:
+      'The key leaves the JWKS and every token it signed is refused, on every instance, at once. When it was ' +
+      'the active key, the published next key (or a new one) signs from now on. Refresh tokens are not ' +
+      'affected; id_tokens it signed no longer verify against the JWKS.',
+  })
+  @ApiOkResponse({ type: KeyDto, description: 'The revoked key' })
+  @ApiNotFoundResponse({ description: 'No key with this kid' })
+  @ApiConflictResponse({ description: 'The key is already revoked' })
+  async revoke(@Param('kid') kid: string, @CurrentPrincipal() by: Principal, @Meta() meta: RequestMeta) {
+    const { key } = await this.keys.revoke(kid, { actor: by.sub, clientId: by.clientId, jti: by.jti, meta });
     return KeyDto.from(key);
   }
 }

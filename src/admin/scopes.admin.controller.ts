@@ -53,7 +53,10 @@ export class ScopesAdminController {
   @Delete(':name')
   @HttpCode(204)
   @ApiNotFoundResponse()
-  @ApiConflictResponse({ description: 'The scope is part of a role' })
+  @ApiConflictResponse({
+    description:
+      'A client, a role or a remembered user consent still names the scope (the message says which)',
+  })
   async remove(@Param('name') name: string, @CurrentPrincipal() by: Principal, @Meta() meta: RequestMeta) {
     await this.scopes.deleteScope(name, by, meta);
   }

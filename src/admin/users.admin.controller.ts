@@ -1,11 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiProperty,
   ApiTags,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '../resource-server/decorators';
@@ -20,12 +22,55 @@ import {
   UserResponseDto,
 } from '../users/dto/user.dto';
 import { UsersService } from '../users/users.service';
+import { ConsentsService } from '../tokens/consents/consents.service';
+import type { ConsentEntity } from '../tokens/consents/consent.entity';
+
+export class ConsentDto {
+  @ApiProperty() client_id: string;
+  @ApiProperty({ type: [String], description: 'Scopes the user approved for the client' }) scopes: string[];
+  @ApiProperty() granted_at: string;
+
+  static from(c: ConsentEntity): ConsentDto {
+    return { client_id: c.clientId, scopes: c.scopes, granted_at: c.grantedAt.toISOString() };
+  }
+}
 
 @ApiTags('admin: users')
 @Authenticated({ scopes: ['admin'] })
 @Controller('admin/users')
 export class UsersAdminController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly consents: ConsentsService,
+  ) {}
+
+  @Get(':id/consents')
+  @ApiOperation({ summary: 'The consents the user has given (remembered approvals, by client)' })
+  @ApiOkResponse({ type: [ConsentDto] })
+  @ApiNotFoundResponse({ description: 'No such user' })
+  async listConsents(@Param('id') id: string) {
+    await this.users.get(id);
+    return (await this.consents.list(id)).map(ConsentDto.from);
+  }
+
+  @Delete(':id/consents/:client_id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      "Revoke the user's consent to a client: the consent page is shown again, and the user's refresh tokens, " +
+      'live access tokens and unexchanged codes at that client are revoked (audited as consent.revoked)',
+  })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: 'No such user, or no consent for that client' })
+  async revokeConsent(
+    @Param('id') id: string,
+    @Param('client_id') clientId: string,
+    @CurrentPrincipal() by: Principal,
+    @Meta() meta: RequestMeta,
+  ) {
+    await this.users.get(id);
+    await this.consents.revoke(id, clientId, by, meta);
+  }
 
   @Post()
   @ApiOperation({ summary: 'Create a user (the password is hashed with argon2id and never returned)' })

@@ -50,6 +50,14 @@ export class ClientEntity {
   @Column({ name: 'require_api_key', type: 'boolean', default: false })
   requireApiKey: boolean;
 
+  /** May log in at `POST /auth` with HTTP Basic (plus X-API-Key when it requires one). */
+  @Column({ name: 'simple_login', type: 'boolean', default: false })
+  simpleLogin: boolean;
+
+  /** May log in at `POST /auth` with its API key alone (needs simple_login and require_api_key). */
+  @Column({ name: 'api_key_login', type: 'boolean', default: false })
+  apiKeyLogin: boolean;
+
   @Column({ name: 'access_token_ttl', type: 'integer', nullable: true })
   accessTokenTtl: number | null;
 

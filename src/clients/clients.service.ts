@@ -19,11 +19,21 @@ import type { CreateClientDto, UpdateClientDto } from './dto/client.dto';
 import { validateRedirectUri } from '../protocol/redirect-uri';
 
 /**
- * A role deleted between the check and the write: the foreign key clients.role → roles refuses it
- * (SQLSTATE 23503), and that is a bad request, not a server error.
+ * A role or scope deleted between the check and the write: the foreign key clients.role → roles or the
+ * trigger guarding clients.scopes (migration ScopeHolders) refuses it (SQLSTATE 23503), and that is a
+ * bad request, not a server error.
  */
 function roleRefused(err: unknown): never {
-  throw (err as { code?: string }).code === '23503' ? new BadRequestException('unknown role') : err;
+  const e = err as { code?: string; column?: string };
+  if (e.code !== '23503') throw err;
+  throw new BadRequestException(e.column === 'scopes' ? 'unknown scope(s)' : 'unknown role');
+}
+
+/** api_key_login: the API key alone at POST /auth — only for a simple-login client that has an API key. */
+function checkApiKeyLogin(apiKeyLogin: boolean, simpleLogin: boolean, requireApiKey: boolean): void {
+  if (apiKeyLogin && !(simpleLogin && requireApiKey)) {
+    throw new BadRequestException('api_key_login needs simple_login and require_api_key');
+  }
 }
 
 const CLIENTS_CHANNEL = 'scopegate_clients';
@@ -143,6 +153,7 @@ export class ClientsService {
       );
     }
     if (dto.signing_alg) await this.keys.ensureActiveKey(dto.signing_alg);
+    checkApiKeyLogin(dto.api_key_login ?? false, dto.simple_login ?? false, dto.require_api_key ?? false);
     const clientId = fixed?.clientId ?? randomSecret(16);
     if (await this.clients.existsBy({ clientId })) throw new BadRequestException(`client ${clientId} exists`);
     const clientSecret = method === 'none' ? undefined : (fixed?.secret ?? randomSecret());
@@ -156,6 +167,8 @@ export class ClientsService {
       tokenEndpointAuthMethod: method,
       role: dto.role ?? null,
       requireApiKey: dto.require_api_key ?? false,
+      simpleLogin: dto.simple_login ?? false,
+      apiKeyLogin: dto.api_key_login ?? false,
       accessTokenTtl: dto.access_token_ttl ?? null,
       signingAlg: dto.signing_alg ?? null,
       status: 'active',
@@ -173,6 +186,8 @@ export class ClientsService {
       role: client.role,
       token_endpoint_auth_method: method,
       require_api_key: client.requireApiKey,
+      simple_login: client.simpleLogin,
+      api_key_login: client.apiKeyLogin,
     });
     return { client, clientSecret, apiKey };
   }
@@ -201,6 +216,9 @@ export class ClientsService {
       apiKey = dto.require_api_key ? randomSecret() : undefined;
       c.apiKeyHash = apiKey ? keyedHash(this.pepper, apiKey) : null;
     }
+    if (dto.simple_login !== undefined) c.simpleLogin = dto.simple_login;
+    if (dto.api_key_login !== undefined) c.apiKeyLogin = dto.api_key_login;
+    checkApiKeyLogin(c.apiKeyLogin, c.simpleLogin, c.requireApiKey);
     await this.clients.save(c).catch(roleRefused);
     await this.changed('admin.client.updated', by, meta, clientId, { ...dto });
     return Object.assign(c, { issuedApiKey: apiKey });

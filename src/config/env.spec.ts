@@ -59,6 +59,27 @@ describe('configuration: proxies, HTTP timeouts, demo principals', () => {
     });
     expect(refusal({ NODE_ENV: 'production', SEED_DEMO_PRINCIPALS: 'true' })).toBe('SEED_DEMO_PRINCIPALS');
   });
+
+  it('serves POST /auth (SIMPLE_LOGIN) outside production by default; production must opt in', () => {
+    expect(config({}).SIMPLE_LOGIN).toBe(true);
+    expect(config({ NODE_ENV: 'production' }).SIMPLE_LOGIN).toBe(false);
+    expect(config({ NODE_ENV: 'production', SIMPLE_LOGIN: 'true' }).SIMPLE_LOGIN).toBe(true);
+    expect(config({ SIMPLE_LOGIN: 'off' }).SIMPLE_LOGIN).toBe(false);
+    expect(refusal({ SIMPLE_LOGIN: 'maybe' })).toBe('SIMPLE_LOGIN');
+  });
+
+  it('reads METRICS_PORT (not the main port) and METRICS_TOKEN (≥ 32 characters)', () => {
+    expect(config({})).toMatchObject({ METRICS_PORT: undefined, METRICS_TOKEN: undefined });
+    expect(config({ PORT: '3000', METRICS_PORT: '9464' }).METRICS_PORT).toBe(9464);
+    expect(refusal({ PORT: '3000', METRICS_PORT: '3000' })).toBe('METRICS_PORT');
+    expect(refusal({ METRICS_PORT: '70000' })).toBe('METRICS_PORT');
+    expect(refusal({ METRICS_PORT: '0' })).toBe('METRICS_PORT');
+    expect(config({ METRICS_TOKEN: 't'.repeat(31) + 'x' }).METRICS_TOKEN).toHaveLength(32);
+    expect(refusal({ METRICS_TOKEN: 'short' })).toBe('METRICS_TOKEN');
+    expect(refusal({ NODE_ENV: 'production', METRICS_TOKEN: 'change-me-'.padEnd(40, 'x') })).toBe(
+      'METRICS_TOKEN',
+    );
+  });
 });
 
 describe('configuration: AUDIT_KEY', () => {

@@ -257,6 +257,34 @@ export class Env {
   @Max(86400, { message: 'must be an integer between 60 and 86400' })
   LOGIN_SESSION_TTL = 3600;
 
+  /**
+   * `POST /auth` (simple login, a password grant RFC 9700 §2.4 advises against). Default: on outside
+   * production, off in production. Clients and users still need their own `simple_login` flag.
+   */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean({ message: 'must be true or false' })
+  SIMPLE_LOGIN?: boolean;
+
+  /** Serve /metrics on this port only (and not on PORT). Default: on PORT. */
+  @Transform(toInt)
+  @IsOptional()
+  @IsInt({ message: 'must be an integer between 1 and 65535' })
+  @Min(1, { message: 'must be an integer between 1 and 65535' })
+  @Max(65535, { message: 'must be an integer between 1 and 65535' })
+  METRICS_PORT?: number;
+
+  /** When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
+  @MaxLength(512)
+  @Matches(/^[A-Za-z0-9\-._~+/]+=*$/, {
+    message: 'must be a bearer token (RFC 6750 §2.1 b64token characters)',
+  })
+  METRICS_TOKEN?: string;
+
   /** Milliseconds to wait for in-flight requests on shutdown. */
   @Transform(toInt)
   @IsInt({ message: 'must be an integer between 0 and 120000' })
@@ -274,6 +302,7 @@ export type AppConfig = Env & {
   AUDIT_KEY: string;
   SEED_DEMO: boolean;
   SEED_DEMO_PRINCIPALS: boolean;
+  SIMPLE_LOGIN: boolean;
   /** True when no DATABASE_URL is given and the embedded PostgreSQL is used. */
   EMBEDDED_DATABASE: boolean;
 };
@@ -323,6 +352,9 @@ const envOptionalKeys = [
   'SEED_DEMO',
   'SEED_DEMO_PRINCIPALS',
   'ACCESS_TOKEN_AUDIENCE',
+  'SIMPLE_LOGIN',
+  'METRICS_PORT',
+  'METRICS_TOKEN',
 ];
 
 /** Applies the derived defaults and the production rules. */
@@ -333,6 +365,12 @@ export function finalizeConfig(env: Env): AppConfig {
     if (!value) throw new ConfigError(name, 'is required (generated automatically only in zero-setup mode)');
     if (production && PLACEHOLDER.test(value))
       throw new ConfigError(name, 'looks like a placeholder; set a random value');
+  }
+  if (production && env.METRICS_TOKEN && PLACEHOLDER.test(env.METRICS_TOKEN)) {
+    throw new ConfigError('METRICS_TOKEN', 'looks like a placeholder; set a random value');
+  }
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT) {
+    throw new ConfigError('METRICS_PORT', 'must differ from PORT');
   }
   if (production && env.ADMIN_CLIENT_SECRET && PLACEHOLDER.test(env.ADMIN_CLIENT_SECRET)) {
     throw new ConfigError('ADMIN_CLIENT_SECRET', 'looks like a placeholder; set a random value');
@@ -368,6 +406,7 @@ export function finalizeConfig(env: Env): AppConfig {
     AUDIT_KEY: env.AUDIT_KEY!,
     SEED_DEMO: env.SEED_DEMO ?? embedded,
     SEED_DEMO_PRINCIPALS: env.SEED_DEMO_PRINCIPALS ?? !production,
+    SIMPLE_LOGIN: env.SIMPLE_LOGIN ?? !production,
     EMBEDDED_DATABASE: embedded,
   });
 }

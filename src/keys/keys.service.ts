@@ -1,4 +1,12 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { KeyObject } from 'node:crypto';
@@ -158,7 +166,7 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
           signing.set(alg, {
             kid: row.kid,
             alg,
-            privateKey: privateKeyFromDer(decrypt(this.encryptionKey, row.privateKeyEnc, row.kid)),
+            privateKey: privateKeyFromDer(decrypt(this.encryptionKey, row.privateKeyEnc!, row.kid)),
           });
       }
     }
@@ -208,6 +216,58 @@ export class KeysService implements OnModuleInit, OnApplicationShutdown {
     await this.maintain();
     await this.reload(); // publish it here now; other instances hear the trigger's notification
     return row;
+  }
+
+  /**
+   * Emergency revocation of a key believed compromised. In one transaction (under the key lock): the
+   * key becomes `revoked` and loses its private part; when it was the active key of its algorithm,
+   * the published `next` key is promoted, or else a new key is generated, so the server never lacks a
+   * signing key. The trigger's notification makes every instance drop the key from its JWKS and its
+   * verification keys — and with them every token it signed — as soon as it reloads. 404 for an
+   * unknown kid, 409 for a key already revoked.
+   */
+  async revoke(
+    kid: string,
+    by: RotatedBy,
+  ): Promise<{ key: SigningKeyEntity; replacedBy: SigningKeyEntity | null }> {
+    const { key, previous, replacedBy } = await this.locked(async (m) => {
+      const repo = m.getRepository(SigningKeyEntity);
+      const key = await repo.findOneBy({ kid });
+      if (!key) throw new NotFoundException(`key ${kid} not found`);
+      if (key.status === 'revoked') throw new ConflictException(`key ${kid} is already revoked`);
+      const previous = key.status;
+      const now = new Date();
+      await repo.update(
+        { kid },
+        { status: 'revoked', revokedAt: now, privateKeyEnc: null, publishUntil: null },
+      );
+      Object.assign(key, { status: 'revoked', revokedAt: now, privateKeyEnc: null, publishUntil: null });
+      let replacedBy: SigningKeyEntity | null = null;
+      if (previous === 'active') {
+        replacedBy = await repo.findOneBy({ alg: key.alg, status: 'next' });
+        if (replacedBy) {
+          await repo.update({ kid: replacedBy.kid }, { status: 'active', activatedAt: now });
+          Object.assign(replacedBy, { status: 'active', activatedAt: now });
+        } else {
+          replacedBy = await this.newKeyRow(key.alg as SigningAlgorithm, 'active', now);
+          await repo.insert(replacedBy);
+        }
+      }
+      return { key, previous, replacedBy };
+    });
+    await this.reload(); // here at once; other instances hear the trigger's notification
+    this.logger.warn(`revoked ${key.alg} key ${kid}${replacedBy ? `; ${replacedBy.kid} signs now` : ''}`);
+    await this.audit.record({
+      type: 'key.revoked',
+      outcome: 'success',
+      actor: by.actor,
+      clientId: by.clientId ?? null,
+      jti: by.jti ?? null,
+      subject: kid,
+      details: { alg: key.alg, previous_status: previous, replaced_by: replacedBy?.kid ?? null },
+      meta: by.meta,
+    });
+    return { key, replacedBy };
   }
 
   /**

@@ -1,5 +1,5 @@
 import { ApisModule } from '../apis/apis.module';
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ClientsModule } from '../clients/clients.module';
 import { KeysModule } from '../keys/keys.module';
@@ -53,10 +53,14 @@ const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGran
     TokenLifecycleController,
     AuthorizeController,
     UserinfoController,
-    SimpleLoginController,
     RevocationFeedController,
     ClaimsCatalogController,
     UsageController,
   ],
 })
-export class OAuthModule {}
+export class OAuthModule {
+  /** SIMPLE_LOGIN: `POST /auth` exists only when it is on (otherwise 404, and absent from the OpenAPI document). */
+  static forRoot({ simpleLogin }: { simpleLogin: boolean }): DynamicModule {
+    return { module: OAuthModule, controllers: simpleLogin ? [SimpleLoginController] : [] };
+  }
+}

@@ -29,6 +29,14 @@ export interface Catalog {
   categories: Set<string>;
 }
 
+/**
+ * A scope deleted between the check and the write: the trigger guarding roles.scopes refuses it
+ * (SQLSTATE 23503, migration ScopeHolders), and that is a bad request, not a server error.
+ */
+function scopeRefused(err: unknown): never {
+  throw (err as { code?: string }).code === '23503' ? new BadRequestException('unknown scope(s)') : err;
+}
+
 /** How long another instance's catalog change may take to be seen here. */
 const CATALOG_TTL_MS = 5000;
 
@@ -163,19 +171,23 @@ export class ScopesService {
     return s;
   }
 
+  /**
+   * Refused (409) while a client, a role or a user's remembered consent names the scope. The database
+   * decides, race-free (migration ScopeHolders): assignments lock the scope row, so a concurrent one
+   * either lands first (and the delete is refused, naming who uses the scope) or waits and then finds
+   * the scope gone.
+   */
   async deleteScope(name: string, by: Actor, meta: RequestMeta): Promise<void> {
     await this.getScope(name);
-    const users = await this.roles.createQueryBuilder('r').where(':name = ANY(r.scopes)', { name }).getMany();
-    if (users.length)
-      throw new ConflictException(`scope ${name} is used by role(s) ${users.map((r) => r.name).join(', ')}`);
     try {
       await this.scopes.delete({ name });
     } catch (err) {
+      const e = err as { code?: string; constraint?: string; message?: string };
       // The foreign key api_scopes → scopes (ON DELETE RESTRICT) keeps a scope of an API.
-      const e = err as { code?: string; constraint?: string };
       if ((e.code === '23503' || e.code === '23001') && e.constraint === 'api_scopes_scope_fkey')
         throw new ConflictException(`scope ${name} belongs to an API`);
-      throw err;
+      if (e.code !== '23503' || e.constraint !== 'scopes_in_use') throw err;
+      throw new ConflictException(e.message);
     }
     await this.changed('admin.scope.deleted', by, meta, name, {});
   }
@@ -193,9 +205,9 @@ export class ScopesService {
   async createRole(dto: CreateRoleDto, by: Actor, meta: RequestMeta): Promise<RoleEntity> {
     if (await this.roles.existsBy({ name: dto.name })) throw new ConflictException(`role ${dto.name} exists`);
     const scopes = await this.assertScopes(dto.scopes);
-    const r = await this.roles.save(
-      this.roles.create({ name: dto.name, description: dto.description ?? '', scopes }),
-    );
+    const r = await this.roles
+      .save(this.roles.create({ name: dto.name, description: dto.description ?? '', scopes }))
+      .catch(scopeRefused);
     await this.changed('admin.role.created', by, meta, r.name, { scopes });
     return r;
   }
@@ -204,7 +216,7 @@ export class ScopesService {
     const r = await this.getRole(name);
     if (dto.scopes !== undefined) r.scopes = await this.assertScopes(dto.scopes);
     if (dto.description !== undefined) r.description = dto.description;
-    await this.roles.save(r);
+    await this.roles.save(r).catch(scopeRefused);
     await this.changed('admin.role.updated', by, meta, name, { ...dto });
     return r;
   }

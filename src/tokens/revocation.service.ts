@@ -10,7 +10,11 @@ const REVOKED_CHANNEL = 'scopegate_revoked';
 
 /** Which tokens to revoke: one token, a whole grant (refresh family / code), or all of a client's. */
 export type RevocationTarget =
-  { jti: string } | { grantId: string } | { clientId: string } | { subject: string };
+  | { jti: string }
+  | { grantId: string }
+  | { clientId: string }
+  | { subject: string }
+  | { subject: string; clientId: string };
 
 /** A revoked access token: its id and expiry (seconds since the epoch). */
 export interface RevokedToken {
@@ -96,14 +100,19 @@ export class RevocationService implements OnModuleInit, OnApplicationShutdown {
     meta?: RequestMeta,
     details: Record<string, unknown> = {},
   ): Promise<string[]> {
-    const [column, value] = Object.entries(target)[0] as [string, string];
-    const col = { jti: 'jti', grantId: 'grant_id', clientId: 'client_id', subject: 'subject' }[column];
-    if (!col) throw new Error(`unknown revocation target ${column}`);
+    const entries = Object.entries(target) as [string, string][];
+    const columns = { jti: 'jti', grantId: 'grant_id', clientId: 'client_id', subject: 'subject' };
+    const where = entries.map(([key], i) => {
+      const col = columns[key as keyof typeof columns];
+      if (!col) throw new Error(`unknown revocation target ${key}`);
+      return `${col} = $${i + 2}`;
+    });
+    const column = entries.map(([key]) => key).join('+');
     const rows = (await this.dataSource.query(
-      `UPDATE tokens SET revoked_at = now(), revoked_reason = $2
-        WHERE ${col} = $1 AND revoked_at IS NULL AND expires_at > now()
+      `UPDATE tokens SET revoked_at = now(), revoked_reason = $1
+        WHERE ${where.join(' AND ')} AND revoked_at IS NULL AND expires_at > now()
         RETURNING jti, expires_at`,
-      [value, reason.slice(0, 200)],
+      [reason.slice(0, 200), ...entries.map(([, value]) => value)],
     )) as [{ jti: string; expires_at: Date }[], number] | { jti: string; expires_at: Date }[];
     const list = Array.isArray(rows[0])
       ? (rows[0] as { jti: string; expires_at: Date }[])

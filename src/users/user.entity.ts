@@ -32,6 +32,10 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 16, default: 'active' })
   status: UserStatus;
 
+  /** May log in at `POST /auth` with username and password (set by an administrator). */
+  @Column({ name: 'simple_login', type: 'boolean', default: false })
+  simpleLogin: boolean;
+
   @Column({ name: 'password_changed_at', type: 'timestamptz', default: () => 'now()' })
   passwordChangedAt: Date;
 

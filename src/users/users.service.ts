@@ -109,6 +109,7 @@ export class UsersService implements OnModuleInit {
       email: dto.email ?? null,
       roles,
       status: 'active',
+      simpleLogin: dto.simple_login ?? false,
       passwordChangedAt: new Date(),
     });
     try {
@@ -120,7 +121,11 @@ export class UsersService implements OnModuleInit {
       roleRefused(err);
     }
     delete (user as Partial<UserEntity>).passwordHash;
-    await this.changed('admin.user.created', by, meta, user.id, { username: user.username, roles });
+    await this.changed('admin.user.created', by, meta, user.id, {
+      username: user.username,
+      roles,
+      simple_login: user.simpleLogin,
+    });
     return this.get(user.id);
   }
 
@@ -129,7 +134,10 @@ export class UsersService implements OnModuleInit {
     if (dto.roles !== undefined) u.roles = await this.checkedRoles(dto.roles);
     if (dto.name !== undefined) u.name = dto.name;
     if (dto.email !== undefined) u.email = dto.email;
-    await this.users.update({ id }, { roles: u.roles, name: u.name, email: u.email }).catch(roleRefused);
+    if (dto.simple_login !== undefined) u.simpleLogin = dto.simple_login;
+    await this.users
+      .update({ id }, { roles: u.roles, name: u.name, email: u.email, simpleLogin: u.simpleLogin })
+      .catch(roleRefused);
     await this.changed('admin.user.updated', by, meta, id, { ...dto });
     return this.get(id);
   }

@@ -85,6 +85,7 @@ describe('the running server: secrets stay out of logs; SIGTERM finishes in-flig
         name: 'Log Scan',
         email: 'log@example.com',
         roles: ['manager'],
+        simple_login: true,
       }),
     });
     expect(user.status).toBe(201);

@@ -11,7 +11,7 @@ describe('POST /auth — client authentication is the token endpoint’s', () =>
   const register = async (body: Record<string, unknown>) => {
     const res = await api(app, '/admin/clients', admin, {
       method: 'POST',
-      body: { role: 'viewer', ...body },
+      body: { role: 'viewer', simple_login: true, ...body },
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body as { client_id: string; client_secret: string };
@@ -113,7 +113,11 @@ describe('POST /auth — client authentication is the token endpoint’s', () =>
     const secret = 'a-bootstrap-secret-of-at-least-32-characters';
     await app.app
       .get(ClientsService)
-      .ensure({ client_name: 'Ops sync', role: 'viewer', grant_types: ['client_credentials'] }, id, secret);
+      .ensure(
+        { client_name: 'Ops sync', role: 'viewer', grant_types: ['client_credentials'], simple_login: true },
+        id,
+        secret,
+      );
     const res = await auth({ authorization: basic(id, secret) });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.headers.get('authorization')).toMatch(/^Bearer /);

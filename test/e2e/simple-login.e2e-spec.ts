@@ -19,13 +19,20 @@ describe('POST /auth — simple login (user or client credentials, or X-API-Key)
     keyed = (
       await api(app, '/admin/clients', admin, {
         method: 'POST',
-        body: { client_name: 'Gateway', role: 'salesperson', require_api_key: true },
+        body: {
+          client_name: 'Gateway',
+          role: 'salesperson',
+          require_api_key: true,
+          simple_login: true,
+          api_key_login: true,
+        },
       })
     ).body;
     await createUser(app, admin, {
       username: 'Sam',
       password: 'p@ss:word with + and %',
       roles: ['salesperson'],
+      simple_login: true,
     });
   });
   afterAll(() => app?.stop());

@@ -31,6 +31,7 @@ describe('/admin/users', () => {
         name: 'Alice A',
         email: 'alice@example.com',
         roles: ['viewer'],
+        simple_login: true,
       },
     });
     expect(created.status).toBe(201);
@@ -41,6 +42,7 @@ describe('/admin/users', () => {
       email: 'alice@example.com',
       roles: ['viewer'],
       status: 'active',
+      simple_login: true,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
@@ -87,7 +89,7 @@ describe('/admin/users', () => {
   it('disables (no more sign-in) and resets the password', async () => {
     const { body } = await users('', {
       method: 'POST',
-      body: { username: 'dave', password: pw, roles: ['viewer'] },
+      body: { username: 'dave', password: pw, roles: ['viewer'], simple_login: true },
     });
     const issued = await fetch(`${app.url}/auth`, {
       method: 'POST',

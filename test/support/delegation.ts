@@ -20,7 +20,14 @@ export async function seedDelegation(app: TestApp): Promise<string> {
 export async function createUser(
   app: TestApp,
   admin: string,
-  body: { username: string; password: string; roles: string[]; name?: string; email?: string },
+  body: {
+    username: string;
+    password: string;
+    roles: string[];
+    name?: string;
+    email?: string;
+    simple_login?: boolean;
+  },
 ): Promise<{ id: string; username: string }> {
   const res = await api(app, '/admin/users', admin, { method: 'POST', body });
   if (res.status !== 201) throw new Error(`user creation failed: ${res.status} ${JSON.stringify(res.body)}`);

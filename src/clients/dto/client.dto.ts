@@ -85,6 +85,24 @@ export class CreateClientDto {
   require_api_key?: boolean;
 
   @ApiPropertyOptional({
+    default: false,
+    description:
+      'May log in at POST /auth (simple login, when SIMPLE_LOGIN is on) with HTTP Basic, plus X-API-Key ' +
+      'when require_api_key',
+  })
+  @IsOptional()
+  @IsBoolean()
+  simple_login?: boolean;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'May log in at POST /auth with X-API-Key alone (needs simple_login and require_api_key)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  api_key_login?: boolean;
+
+  @ApiPropertyOptional({
     enum: SIGNING_ALGORITHMS,
     description: "Signing algorithm override for this client's tokens",
   })
@@ -122,6 +140,8 @@ export class ClientResponseDto {
   @ApiProperty({ enum: TOKEN_ENDPOINT_AUTH_METHODS }) token_endpoint_auth_method: string;
   @ApiProperty({ example: 'salesperson', nullable: true, type: String }) role: string | null;
   @ApiProperty() require_api_key: boolean;
+  @ApiProperty() simple_login: boolean;
+  @ApiProperty() api_key_login: boolean;
   @ApiProperty({ nullable: true, type: Number, example: null }) access_token_ttl: number | null;
   @ApiProperty({ enum: ['active', 'disabled'] }) status: string;
   @ApiProperty({ enum: SIGNING_ALGORITHMS, nullable: true, type: String }) signing_alg: string | null;
@@ -138,6 +158,8 @@ export class ClientResponseDto {
       token_endpoint_auth_method: c.tokenEndpointAuthMethod,
       role: c.role,
       require_api_key: c.requireApiKey,
+      simple_login: c.simpleLogin,
+      api_key_login: c.apiKeyLogin,
       access_token_ttl: c.accessTokenTtl,
       status: c.status,
       signing_alg: c.signingAlg,

@@ -4,6 +4,9 @@ import { UserDelegation1795480000000 } from './1795480000000-UserDelegation';
 import { RoleHolders1795490000000 } from './1795490000000-RoleHolders';
 import { AuditCheckpoints1795500100000 } from './1795500100000-AuditCheckpoints';
 import { ApisAndAudiences1795500400000 } from './1795500400000-ApisAndAudiences';
+import { KeyRevocation1795500300000 } from './1795500300000-KeyRevocation';
+import { ScopeHolders1795500310000 } from './1795500310000-ScopeHolders';
+import { SimpleLogin1795500320000 } from './1795500320000-SimpleLogin';
 
 /** Every migration in order. Never edit one that has landed; add a new one. */
 export const MIGRATIONS: Function[] = [
@@ -12,5 +15,8 @@ export const MIGRATIONS: Function[] = [
   UserDelegation1795480000000,
   RoleHolders1795490000000,
   AuditCheckpoints1795500100000,
+  KeyRevocation1795500300000,
+  ScopeHolders1795500310000,
+  SimpleLogin1795500320000,
   ApisAndAudiences1795500400000,
 ];

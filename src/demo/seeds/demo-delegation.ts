@@ -62,6 +62,7 @@ export class DemoDelegationSeeder {
           name: 'Demo User',
           email: 'demo@example.com',
           roles: [DEMO_USER_ROLE],
+          simple_login: true, // POST /auth, when SIMPLE_LOGIN is on (README)
         },
         { sub: 'system' },
       );

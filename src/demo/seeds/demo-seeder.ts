@@ -81,7 +81,8 @@ export class DemoSeeder implements OnApplicationBootstrap {
       const clientId = `demo-${role}`;
       if (await this.clients.findById(clientId)) continue;
       const { clientSecret } = await this.clients.create(
-        { client_name: `Demo ${role}`, grant_types: ['client_credentials'], role },
+        // The demo clients may also use POST /auth (when SIMPLE_LOGIN is on), as the README shows.
+        { client_name: `Demo ${role}`, grant_types: ['client_credentials'], role, simple_login: true },
         { sub: 'system' },
         undefined,
         { clientId },

@@ -8,6 +8,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditService } from '../../audit/audit.service';
 import { Public } from '../../resource-server/decorators';
 import type { ClientEntity } from '../../clients/client.entity';
 import { ClientsService } from '../../clients/clients.service';
@@ -38,6 +39,12 @@ class SimpleLoginResponseDto {
  * `POST /auth`, the simple login of API gateways' login pipelines: HTTP Basic with a user's
  * or a confidential client's credentials, or `X-API-Key` alone. The JWT comes back in the
  * `Authorization` response header; failures answer 401 in the token endpoint's error shape.
+ *
+ * It is a password grant (RFC 9700 §2.4 says it must not be used), so it is fenced in: mounted only
+ * when SIMPLE_LOGIN is on (OAuthModule.forRoot), and open only to clients and users registered with
+ * `simple_login`; the API key alone only to clients registered with `api_key_login`. Clients are
+ * authenticated exactly as at the token endpoint (registered method; secret and API key together
+ * when the client requires a key).
  */
 @ApiTags('oauth')
 @Public()
@@ -49,6 +56,7 @@ export class SimpleLoginController {
     private readonly tokens: TokensService,
     private readonly authenticator: ClientAuthenticator,
     private readonly userLogin: LoginService,
+    private readonly audit: AuditService,
   ) {}
 
   @Post()
@@ -59,7 +67,10 @@ export class SimpleLoginController {
     summary: 'Simple login: returns an access token in the Authorization response header',
     description:
       "HTTP Basic with a user's username and password, or a confidential client's id and secret (clients win " +
-      'when a username equals a client id); or `X-API-Key` alone for a client with an API key.',
+      'when a username equals a client id), plus `X-API-Key` for clients registered with require_api_key; or ' +
+      '`X-API-Key` alone for clients registered with api_key_login. Only for clients and users registered ' +
+      'with simple_login; absent when SIMPLE_LOGIN is off. A password grant (RFC 9700 §2.4): prefer the ' +
+      'token endpoint.',
   })
   @ApiHeader({ name: 'X-API-Key', required: false })
   @ApiOkResponse({
@@ -93,10 +104,16 @@ export class SimpleLoginController {
             )
           : await this.asUser(basic.id, basic.secret, meta);
     } else if (apiKey !== undefined) {
-      issued = await this.issueForClient(
-        await this.authenticator.authenticateApiKey(apiKey, meta, VIA),
-        meta,
-      );
+      const authenticated = await this.authenticator.authenticateApiKey(apiKey, meta, VIA);
+      if (!authenticated.client.apiKeyLogin) {
+        await this.authenticator.refuse(
+          authenticated.client.clientId,
+          'client not registered for API-key login',
+          meta,
+          VIA,
+        );
+      }
+      issued = await this.issueForClient(authenticated, meta);
     } else {
       throw new InvalidClientError('Send HTTP Basic credentials (a user or a client) or X-API-Key');
     }
@@ -111,6 +128,9 @@ export class SimpleLoginController {
 
   /** A client logs in for itself: a client_credentials token with all its own scopes. */
   private async issueForClient({ client, event }: AuthenticatedClient, meta: RequestMeta) {
+    if (!client.simpleLogin) {
+      await this.authenticator.refuse(client.clientId, 'client not registered for simple login', meta, VIA);
+    }
     if (!client.grantTypes.includes('client_credentials')) {
       await this.authenticator.refuse(client.clientId, 'client without client_credentials', meta, VIA);
     }
@@ -138,6 +158,20 @@ export class SimpleLoginController {
       throw err;
     }
     const { user, event } = result;
+    if (!user.simpleLogin) {
+      // Answered as a wrong password would be: the response says nothing about the password.
+      const reason = 'simple login not enabled for the user';
+      await this.audit.record({
+        type: 'login.failed',
+        outcome: 'failure',
+        actor: null,
+        subject: user.id,
+        clientId: SIMPLE_LOGIN_CLIENT_ID,
+        details: { username: user.username, reason, via: VIA },
+        meta,
+      });
+      throw new InvalidClientError('Authentication failed', reason);
+    }
     // No third-party client is involved: the server itself is the client of this token.
     const self = { clientId: SIMPLE_LOGIN_CLIENT_ID, accessTokenTtl: null } as ClientEntity;
     return this.tokens.issueAccessToken({

@@ -87,4 +87,9 @@ export class AuthorizationCodesService {
   async wasReplayed(code: AuthorizationCodeEntity): Promise<boolean> {
     return this.codes.existsBy({ codeHash: code.codeHash, replayedAt: Not(IsNull()) });
   }
+
+  /** Drops the user's unexchanged codes at the client (its consent was revoked); returns how many. */
+  async discardUnused(userId: string, clientId: string): Promise<number> {
+    return (await this.codes.delete({ userId, clientId, usedAt: IsNull() })).affected ?? 0;
+  }
 }

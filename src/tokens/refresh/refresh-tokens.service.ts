@@ -44,8 +44,12 @@ interface Row {
   revoked_at: Date | null;
 }
 
-/** What revokeGrants ends: every grant of a client, of a user (`subject`), or one grant (family / code). */
-export type GrantTarget = { clientId: string } | { subject: string } | { grantId: string };
+/**
+ * What revokeGrants ends: every grant of a client, of a user (`subject`), of a user at one client (a
+ * revoked consent), or one grant (family / code).
+ */
+export type GrantTarget =
+  { clientId: string } | { subject: string } | { subject: string; clientId: string } | { grantId: string };
 
 /** The refresh-token column each GrantTarget selects on. */
 const GRANT_COLUMN = { clientId: 'client_id', subject: 'user_id', grantId: 'family_id' } as const;
@@ -191,11 +195,16 @@ export class RefreshTokensService {
     by: Actor,
     meta?: RequestMeta,
   ): Promise<{ accessTokens: number; refreshTokens: number }> {
-    const [key, value] = Object.entries(target)[0] as [keyof typeof GRANT_COLUMN, string];
+    const match = (Object.entries(target) as [keyof typeof GRANT_COLUMN, string][]).map(
+      ([key, value], i) => ({
+        sql: `${GRANT_COLUMN[key]} = $${i + 3}`,
+        value,
+      }),
+    );
     const result = await this.dataSource.query(
-      `UPDATE refresh_tokens SET revoked_at = $2, revoked_reason = $3
-        WHERE ${GRANT_COLUMN[key]} = $1 AND revoked_at IS NULL RETURNING token_hash`,
-      [value, new Date(this.clock.now()), reason.slice(0, 200)],
+      `UPDATE refresh_tokens SET revoked_at = $1, revoked_reason = $2
+        WHERE ${match.map((m) => m.sql).join(' AND ')} AND revoked_at IS NULL RETURNING token_hash`,
+      [new Date(this.clock.now()), reason.slice(0, 200), ...match.map((m) => m.value)],
     );
     const refreshTokens = rowsOf(result).length;
     const jtis = await this.revocations.revoke(

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsEmail,
   IsOptional,
   IsString,
@@ -46,6 +47,14 @@ export class CreateUserDto {
   @ArrayMaxSize(20)
   @Matches(ROLE, { each: true })
   roles?: string[];
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'May log in at POST /auth with username and password (when SIMPLE_LOGIN is on)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  simple_login?: boolean;
 }
 
 export class UpdateUserDto extends PartialType(OmitType(CreateUserDto, ['username', 'password'] as const)) {}
@@ -65,6 +74,7 @@ export class UserResponseDto {
   @ApiProperty({ example: 'alice@example.com', nullable: true, type: String }) email: string | null;
   @ApiProperty({ example: ['salesperson'] }) roles: string[];
   @ApiProperty({ enum: ['active', 'disabled'] }) status: string;
+  @ApiProperty({ description: 'May log in at POST /auth' }) simple_login: boolean;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;
 
@@ -76,6 +86,7 @@ export class UserResponseDto {
       email: u.email,
       roles: u.roles,
       status: u.status,
+      simple_login: u.simpleLogin,
       created_at: u.createdAt.toISOString(),
       updated_at: u.updatedAt.toISOString(),
     };
