@@ -148,6 +148,35 @@ describe('hostile input', () => {
     });
   });
 
+  describe('amounts with more than two decimals, in any notation, are a 400 naming the field', () => {
+    it.each([
+      ['balance', '1e-7'],
+      ['balance', '-4e-323'],
+      ['credit_limit', '5e-324'],
+      ['credit_limit', '1.005'],
+      ['balance', '0.30000000000000004'],
+    ])('PATCH /customers/:id {"%s":%s}', async (field, amount) => {
+      const token = await accessToken(app, creds.admin.client_id, creds.admin.client_secret);
+      const res = await raw('PATCH', `/customers/${demoCustomerId(2)}`, `{"${field}":${amount}}`, {
+        authorization: `Bearer ${token}`,
+      });
+      await expectNest400(res, field);
+    });
+
+    it.each([
+      ['balance', '-1520.75', -1520.75],
+      ['credit_limit', '1e3', 1000],
+      ['credit_limit', '0.1', 0.1],
+    ])('PATCH /customers/:id {"%s":%s} still works', async (field, amount, stored) => {
+      const token = await accessToken(app, creds.admin.client_id, creds.admin.client_secret);
+      const res = await raw('PATCH', `/customers/${demoCustomerId(2)}`, `{"${field}":${amount}}`, {
+        authorization: `Bearer ${token}`,
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as Record<string, unknown>)[field]).toBe(stored);
+    });
+  });
+
   describe('JSON nested deeper than the bound is refused at parse time', () => {
     const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
     it.each(oauthPosts(deep(5000)))('%s: 400 invalid_request', async (_path, call) => {
