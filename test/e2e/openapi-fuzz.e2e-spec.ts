@@ -28,7 +28,7 @@ import { accessToken, ADMIN_ENV, ADMIN_ID, adminToken, api, basic, seedDemo } fr
  * failure prints the seed and path fast-check needs to replay it.
  */
 const SEED = envInt('FUZZ_SEED', 20_261_201);
-const RUNS = envInt('FUZZ_RUNS', 10);
+const RUNS = envInt('FUZZ_RUNS', 8);
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
