@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import type { IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
+import { answerClientError } from './platform/http/client-error';
 import { useStrictJsonBodies } from './platform/http/json-body.parser';
 import { noStoreWithCredentials } from './platform/http/no-store.hook';
 import { refuseUnstorableText } from './platform/http/nul-guard';
@@ -48,6 +49,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       genReqId: (req: IncomingMessage) => String((req.id = requestIdFor(req))),
       bodyLimit: 256 * 1024,
       return503OnClosing: true,
+      clientErrorHandler: answerClientError,
       // Slow clients: a request (headers and body) not received in time is answered 408 and closed.
       requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
       connectionTimeout: config.HTTP_CONNECTION_TIMEOUT_MS,

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCredential } from '../../src/demo/seeds/demo-seeder';
 import { demoCustomerId } from '../../src/demo/seeds/demo-customers';
@@ -147,6 +148,35 @@ describe('hostile input', () => {
     });
   });
 
+  describe('amounts with more than two decimals, in any notation, are a 400 naming the field', () => {
+    it.each([
+      ['balance', '1e-7'],
+      ['balance', '-4e-323'],
+      ['credit_limit', '5e-324'],
+      ['credit_limit', '1.005'],
+      ['balance', '0.30000000000000004'],
+    ])('PATCH /customers/:id {"%s":%s}', async (field, amount) => {
+      const token = await accessToken(app, creds.admin.client_id, creds.admin.client_secret);
+      const res = await raw('PATCH', `/customers/${demoCustomerId(2)}`, `{"${field}":${amount}}`, {
+        authorization: `Bearer ${token}`,
+      });
+      await expectNest400(res, field);
+    });
+
+    it.each([
+      ['balance', '-1520.75', -1520.75],
+      ['credit_limit', '1e3', 1000],
+      ['credit_limit', '0.1', 0.1],
+    ])('PATCH /customers/:id {"%s":%s} still works', async (field, amount, stored) => {
+      const token = await accessToken(app, creds.admin.client_id, creds.admin.client_secret);
+      const res = await raw('PATCH', `/customers/${demoCustomerId(2)}`, `{"${field}":${amount}}`, {
+        authorization: `Bearer ${token}`,
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as Record<string, unknown>)[field]).toBe(stored);
+    });
+  });
+
   describe('JSON nested deeper than the bound is refused at parse time', () => {
     const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
     it.each(oauthPosts(deep(5000)))('%s: 400 invalid_request', async (_path, call) => {
@@ -253,6 +283,46 @@ describe('hostile input', () => {
         },
       );
       expect(res.status).toBe(200);
+    });
+  });
+
+  describe('simple login (POST /auth) refuses unreadable requests in the token endpoint shape', () => {
+    it('an empty JSON body', async () => {
+      await expectOAuth400(await raw('POST', '/auth', ''));
+    });
+    it('a NUL in the query', async () => {
+      await expectOAuth400(await raw('POST', '/auth?x=%00', '{}'));
+    });
+  });
+
+  describe("requests Node's HTTP parser refuses before routing answer in RFC 6749 §5.2 shape", () => {
+    /** Writes raw bytes on a socket of its own and returns what came back before the server closed it. */
+    const rawHttp = (bytes: string) =>
+      new Promise<string>((resolve, reject) => {
+        const { hostname, port } = new URL(app.url);
+        const socket = connect(Number(port), hostname, () => socket.end(bytes));
+        let answer = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (chunk: string) => (answer += chunk));
+        socket.on('close', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as unknown;
+
+    it('a request target beyond the header size limit: 431', async () => {
+      const res = await fetch(`${app.url}/oauth/token?x=${'x'.repeat(20_000)}`, { method: 'POST' });
+      expect(res.status).toBe(431);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body.error).toBe('invalid_request');
+      expect(typeof body.error_description).toBe('string');
+    });
+
+    it('a malformed request line: 400', async () => {
+      const answer = await rawHttp('GET /oauth/token HTTP/1.1 extra\r\nHost: x\r\n\r\n');
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(bodyOf(answer)).toMatchObject({ error: 'invalid_request' });
     });
   });
 

@@ -29,7 +29,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         .send(exception.toJSON());
       return;
     }
-    if (exception instanceof HttpException && req.url.startsWith('/oauth/') && exception.getStatus() < 500) {
+    if (exception instanceof HttpException && isProtocolUrl(req.url) && exception.getStatus() < 500) {
       // Protocol endpoints answer in RFC 6749 §5.2 shape even for errors raised before them (bad JSON…).
       const body = exception.getResponse();
       const message =
@@ -62,6 +62,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       .header('cache-control', 'no-store')
       .send({ error: 'server_error', error_description: 'The server encountered an unexpected condition' });
   }
+}
+
+/** The OAuth endpoints and simple login (POST /auth), which answers in the token endpoint's error shape. */
+function isProtocolUrl(url: string): boolean {
+  return url.startsWith('/oauth/') || /^\/auth(?:[/?]|$)/.test(url);
 }
 
 /** Fastify's own 4xx errors (bad JSON, unsupported media type, body too large) keep their status. */

@@ -3,7 +3,6 @@ import {
   IsEmail,
   IsInt,
   IsISO31661Alpha2,
-  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -11,9 +10,25 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
 } from 'class-validator';
 import { ClaimCategory } from '../../../resource-server/claims/claim-category.decorator';
 import type { CustomerEntity } from '../customer.entity';
+
+/**
+ * A finite number with at most two decimals, whatever its notation. (class-validator's
+ * `IsNumber({ maxDecimalPlaces })` counts the digits after a '.' in the number's string form and throws
+ * on a tiny amount such as 1e-7, whose form has none.)
+ */
+function IsAmount(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isAmount',
+    validator: {
+      validate: (v: unknown) => typeof v === 'number' && Number.isFinite(v) && Number(v.toFixed(2)) === v,
+      defaultMessage: (args) => `${args?.property ?? 'value'} must be a number with at most 2 decimal places`,
+    },
+  });
+}
 
 /**
  * The customer as the API shows it. Each field's claim category is declared here, once; the claims
@@ -116,14 +131,14 @@ export class UpdateCustomerDto {
   @ClaimCategory('banking')
   @ApiPropertyOptional()
   @IsOptional()
-  @IsNumber({ maxDecimalPlaces: 2 })
+  @IsAmount()
   @Min(-1e11)
   @Max(1e11)
   balance?: number;
   @ClaimCategory('banking')
   @ApiPropertyOptional()
   @IsOptional()
-  @IsNumber({ maxDecimalPlaces: 2 })
+  @IsAmount()
   @Min(0)
   @Max(1e11)
   credit_limit?: number;
