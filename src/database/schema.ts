@@ -8,6 +8,7 @@ import { SigningKeyEntity } from '../keys/signing-key.entity';
 import { AuthorizationCodeEntity } from '../tokens/codes/authorization-code.entity';
 import { ConsentEntity } from '../tokens/consents/consent.entity';
 import { RefreshTokenEntity } from '../tokens/refresh/refresh-token.entity';
+import { RateLimitCounterEntity } from '../platform/rate-limit/rate-limit-counter.entity';
 import { RoleEntity } from '../scopes/role.entity';
 import { ScopeEntity } from '../scopes/scope.entity';
 import { TokenEntity } from '../tokens/token.entity';
@@ -27,6 +28,7 @@ const ENTITIES: Function[] = [
   ConsentEntity,
   AuthorizationCodeEntity,
   RefreshTokenEntity,
+  RateLimitCounterEntity,
 ];
 
 /** The application's schema: the app, the migration CLI and the tests all open the database with it. */

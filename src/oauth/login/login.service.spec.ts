@@ -1,14 +1,21 @@
+import type { ConfigService } from '@nestjs/config';
 import { describe, expect, it } from 'vitest';
+import type { AppConfig } from '../../config/env';
 import type { AuditEventInput, AuditService } from '../../audit/audit.service';
 import type { RequestMeta } from '../../platform/http/request-meta';
 import type { UserEntity } from '../../users/user.entity';
 import type { UsersService } from '../../users/users.service';
+import { MetricsService } from '../../platform/metrics/metrics.service';
+import { MemoryCounterStore } from '../../platform/rate-limit/memory-counter.store';
 import { LoginThrottle } from './login-throttle';
 import { LoginService, type LoginContext } from './login.service';
 
 const ada = { id: 'u-1', username: 'Ada' } as UserEntity;
 const meta = { ip: '192.0.2.1', requestId: 'r-1' } as RequestMeta;
 const ctx: LoginContext = { via: 'authorize', clientId: 'app', meta };
+
+const fakeConfig = (values: Partial<AppConfig>) =>
+  ({ get: (k: keyof AppConfig) => values[k] }) as unknown as ConfigService<AppConfig, true>;
 
 function setup() {
   const recorded: AuditEventInput[] = [];
@@ -21,7 +28,15 @@ function setup() {
           : { user: null, reason: 'wrong password' },
       ),
   } as unknown as UsersService;
-  return { recorded, login: new LoginService(users, new LoginThrottle(), audit) };
+  const config = fakeConfig({
+    LOGIN_THROTTLE_WINDOW: 900,
+    LOGIN_MAX_FAILURES_PER_USERNAME: 5,
+    LOGIN_MAX_FAILURES_PER_ADDRESS: 20,
+    PASSWORD_HASH_CONCURRENCY: 2,
+    PASSWORD_HASH_QUEUE: 4,
+  });
+  const throttle = new LoginThrottle(new MemoryCounterStore(), config);
+  return { recorded, login: new LoginService(users, throttle, audit, config, new MetricsService()) };
 }
 
 describe('LoginService', () => {
