@@ -284,7 +284,7 @@ export class Env {
   @IsInt({ message: 'must be an integer between 1 and 100000' })
   @Min(1, { message: 'must be an integer between 1 and 100000' })
   @Max(100000, { message: 'must be an integer between 1 and 100000' })
-  CLIENT_AUTH_MAX_FAILURES_PER_CLIENT_ADDRESS = 10;
+  CLIENT_AUTH_MAX_FAILURES_PER_PAIR = 10;
 
   /** Failed client authentications per address (any client_id) and window before that address gets 429. */
   @Transform(toInt)

@@ -24,7 +24,7 @@ describe('client authentication limits and failure audit', () => {
     app = await startTestApp({
       ...ADMIN_ENV,
       TRUST_PROXY: 'loopback',
-      CLIENT_AUTH_MAX_FAILURES_PER_CLIENT_ADDRESS: '10',
+      CLIENT_AUTH_MAX_FAILURES_PER_PAIR: '10',
       CLIENT_AUTH_MAX_FAILURES_PER_ADDRESS: '30',
       CLIENT_AUTH_MAX_FAILURES_PER_CLIENT: '40',
       CLIENT_AUTH_AUDIT_INTERVAL: String(INTERVAL),

@@ -62,7 +62,7 @@ export class LoginService {
     );
     metrics.gauge(
       'scopegate_password_verifications_in_flight_max',
-      'Most password verifications ever run at once (bounded by PASSWORD_HASH_CONCURRENCY)',
+      'Most password verifications ever running together, bounded by PASSWORD_HASH_CONCURRENCY',
       () => hashing.maxInFlight,
     );
     metrics.gauge(

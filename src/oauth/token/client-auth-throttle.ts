@@ -11,7 +11,7 @@ const MAX_COUNTED_CLIENT_ID = 128;
 /**
  * Limits on FAILED client authentications, in the shared counters (docs/architecture.md, "Rate
  * limits"), checked before any presented secret or API key is evaluated:
- * - per (client_id, address) pair, tight (CLIENT_AUTH_MAX_FAILURES_PER_CLIENT_ADDRESS): stops guessing
+ * - per (client_id, address) pair, tight (CLIENT_AUTH_MAX_FAILURES_PER_PAIR): stops guessing
  *   one client's secret from one address without touching that client elsewhere;
  * - per address, any client_id (CLIENT_AUTH_MAX_FAILURES_PER_ADDRESS): stops spraying many ids;
  * - per client_id, any address (CLIENT_AUTH_MAX_FAILURES_PER_CLIENT), loose: a distributed attack on
@@ -33,7 +33,7 @@ export class ClientAuthThrottle {
   ) {
     this.windowMs = config.get('CLIENT_AUTH_THROTTLE_WINDOW', { infer: true }) * 1000;
     this.limits = {
-      pair: config.get('CLIENT_AUTH_MAX_FAILURES_PER_CLIENT_ADDRESS', { infer: true }),
+      pair: config.get('CLIENT_AUTH_MAX_FAILURES_PER_PAIR', { infer: true }),
       address: config.get('CLIENT_AUTH_MAX_FAILURES_PER_ADDRESS', { infer: true }),
       client: config.get('CLIENT_AUTH_MAX_FAILURES_PER_CLIENT', { infer: true }),
     };

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AuditEventInput } from '../../audit/audit.service';
+import { AuditService, type AuditEventInput } from '../../audit/audit.service';
 import type { ClientEntity } from '../../clients/client.entity';
 import type { TokenEndpointAuthMethod } from '../../protocol/client-auth-methods';
 import { ClientsService } from '../../clients/clients.service';
@@ -62,6 +62,7 @@ export function presentedCredentials(
 export class ClientAuthenticator {
   constructor(
     private readonly clients: ClientsService,
+    private readonly audit: AuditService,
     private readonly throttle: ClientAuthThrottle,
     private readonly failures: FailureAuditAggregator,
   ) {}
@@ -117,7 +118,9 @@ export class ClientAuthenticator {
     const client = await this.clients.findByApiKey(apiKey);
     if (!client || client.status !== 'active') {
       await this.throttle.failed(undefined, meta.ip);
-      return this.refuse(client?.clientId, client ? 'client disabled' : 'unknown API key', meta, via);
+      const reason = client ? 'client disabled' : 'unknown API key';
+      await this.failed(client?.clientId, reason, meta, via);
+      throw new InvalidClientError('Client authentication failed', reason, 'none');
     }
     return { client, event: this.authenticated(client, 'api_key', meta, via) };
   }
@@ -132,7 +135,8 @@ export class ClientAuthenticator {
     meta: RequestMeta,
     via?: string,
   ): Promise<never> {
-    await this.failed(clientId, reason, meta, via);
+    // Written as it is, not aggregated: the client has proved its credentials.
+    await this.audit.record(this.failure(clientId, reason, meta, via));
     throw new InvalidClientError('Client authentication failed', reason, 'none');
   }
 
@@ -168,7 +172,17 @@ export class ClientAuthenticator {
     via?: string,
     claimedId?: string,
   ) {
-    return this.failures.record({
+    return this.failures.record(this.failure(clientId, reason, meta, via, claimedId));
+  }
+
+  private failure(
+    clientId: string | undefined,
+    reason: string,
+    meta: RequestMeta,
+    via?: string,
+    claimedId?: string,
+  ): AuditEventInput & { meta: RequestMeta } {
+    return {
       type: 'client.authentication_failed',
       outcome: 'failure',
       actor: clientId ?? null,
@@ -179,6 +193,6 @@ export class ClientAuthenticator {
         ...(via ? { via } : {}),
       },
       meta,
-    });
+    };
   }
 }
