@@ -17,16 +17,16 @@ const ctx: LoginContext = { via: 'authorize', clientId: 'app', meta };
 const fakeConfig = (values: Partial<AppConfig>) =>
   ({ get: (k: keyof AppConfig) => values[k] }) as unknown as ConfigService<AppConfig, true>;
 
-function setup() {
+function setup(hold?: Promise<void>) {
   const recorded: AuditEventInput[] = [];
   const audit = { record: (e: AuditEventInput) => (recorded.push(e), Promise.resolve()) } as AuditService;
   const users = {
-    verifyCredentials: (username: string, password: string) =>
-      Promise.resolve(
-        username.toLowerCase() === 'ada' && password === 'right'
-          ? { user: ada }
-          : { user: null, reason: 'wrong password' },
-      ),
+    verifyCredentials: async (username: string, password: string) => (
+      await hold,
+      username.toLowerCase() === 'ada' && password === 'right'
+        ? { user: ada }
+        : { user: null, reason: 'wrong password' }
+    ),
   } as unknown as UsersService;
   const config = fakeConfig({
     LOGIN_THROTTLE_WINDOW: 900,
@@ -90,5 +90,19 @@ describe('LoginService', () => {
     expect((await login.signIn('ada', 'right', ctx)).user).toBe(ada);
     for (let i = 0; i < 4; i++) await login.signIn('ada', `guess-${i}`, ctx);
     expect((await login.signIn('ada', 'right', ctx)).user).toBe(ada);
+  });
+
+  it('runs at most PASSWORD_HASH_CONCURRENCY verifications, queues PASSWORD_HASH_QUEUE, refuses the rest at once', async () => {
+    let release!: () => void;
+    const { recorded, login } = setup(new Promise<void>((r) => (release = r)));
+    const meta = (i: number) => ({ ...ctx, meta: { ip: `192.0.2.${i}`, requestId: `r-${i}` } });
+    const results = Array.from({ length: 9 }, (_, i) => login.signIn(`user${i}`, 'pw', meta(i)));
+    const refused = await Promise.all(results.slice(6));
+    expect(refused).toEqual(Array(3).fill({ user: null, reason: 'busy', retryAfter: 1 }));
+    expect(recorded.map((e) => e.details?.reason)).toEqual(['busy', 'busy', 'busy']);
+    release();
+    expect((await Promise.all(results.slice(0, 6))).map((r) => r.user === null && r.reason)).toEqual(
+      Array(6).fill('wrong password'),
+    );
   });
 });
