@@ -285,6 +285,85 @@ export class Env {
   })
   METRICS_TOKEN?: string;
 
+  /**
+   * redis:// or rediss:// URL: rate-limit counters are kept there instead of in PostgreSQL
+   * (both are shared by every instance).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** Seconds of the window in which failed sign-ins are counted. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 60 and 86400' })
+  @Min(60, { message: 'must be an integer between 60 and 86400' })
+  @Max(86400, { message: 'must be an integer between 60 and 86400' })
+  LOGIN_THROTTLE_WINDOW = 900;
+
+  /** Sign-in attempts per username and window before it is throttled (a success resets it). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 1000' })
+  @Min(1, { message: 'must be an integer between 1 and 1000' })
+  @Max(1000, { message: 'must be an integer between 1 and 1000' })
+  LOGIN_MAX_FAILURES_PER_USERNAME = 5;
+
+  /** Failed sign-in attempts per client address and window before it is throttled. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 100000' })
+  @Min(1, { message: 'must be an integer between 1 and 100000' })
+  @Max(100000, { message: 'must be an integer between 1 and 100000' })
+  LOGIN_MAX_FAILURES_PER_ADDRESS = 20;
+
+  /** Password verifications (argon2id) run at once; more wait in the queue. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 64' })
+  @Min(1, { message: 'must be an integer between 1 and 64' })
+  @Max(64, { message: 'must be an integer between 1 and 64' })
+  PASSWORD_HASH_CONCURRENCY = 2;
+
+  /** Password verifications waiting for a slot; beyond that a sign-in is refused at once (Retry-After). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 0 and 10000' })
+  @Min(0, { message: 'must be an integer between 0 and 10000' })
+  @Max(10000, { message: 'must be an integer between 0 and 10000' })
+  PASSWORD_HASH_QUEUE = 32;
+
+  /** Seconds of the window in which failed client authentications are counted. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 86400' })
+  @Min(1, { message: 'must be an integer between 1 and 86400' })
+  @Max(86400, { message: 'must be an integer between 1 and 86400' })
+  CLIENT_AUTH_THROTTLE_WINDOW = 300;
+
+  /** Failed client authentications per (client_id, address) pair and window before that pair gets 429. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 100000' })
+  @Min(1, { message: 'must be an integer between 1 and 100000' })
+  @Max(100000, { message: 'must be an integer between 1 and 100000' })
+  CLIENT_AUTH_MAX_FAILURES_PER_PAIR = 10;
+
+  /** Failed client authentications per address (any client_id) and window before that address gets 429. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 1000000' })
+  @Min(1, { message: 'must be an integer between 1 and 1000000' })
+  @Max(1000000, { message: 'must be an integer between 1 and 1000000' })
+  CLIENT_AUTH_MAX_FAILURES_PER_ADDRESS = 50;
+
+  /** Failed client authentications per client_id (any address) and window before that client gets 429 everywhere. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 1000000' })
+  @Min(1, { message: 'must be an integer between 1 and 1000000' })
+  @Max(1000000, { message: 'must be an integer between 1 and 1000000' })
+  CLIENT_AUTH_MAX_FAILURES_PER_CLIENT = 500;
+
+  /** Seconds over which repeated client-authentication failures of one address are audited as one event. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be an integer between 1 and 3600' })
+  @Min(1, { message: 'must be an integer between 1 and 3600' })
+  @Max(3600, { message: 'must be an integer between 1 and 3600' })
+  CLIENT_AUTH_AUDIT_INTERVAL = 60;
+
   /** Milliseconds to wait for in-flight requests on shutdown. */
   @Transform(toInt)
   @IsInt({ message: 'must be an integer between 0 and 120000' })
@@ -355,6 +434,7 @@ const envOptionalKeys = [
   'SIMPLE_LOGIN',
   'METRICS_PORT',
   'METRICS_TOKEN',
+  'REDIS_URL',
 ];
 
 /** Applies the derived defaults and the production rules. */

@@ -11,6 +11,7 @@ import { SigningKeyEntity } from '../keys/signing-key.entity';
 import { AuthorizationCodeEntity } from '../tokens/codes/authorization-code.entity';
 import { ConsentEntity } from '../tokens/consents/consent.entity';
 import { RefreshTokenEntity } from '../tokens/refresh/refresh-token.entity';
+import { RateLimitCounterEntity } from '../platform/rate-limit/rate-limit-counter.entity';
 import { RoleEntity } from '../scopes/role.entity';
 import { ScopeEntity } from '../scopes/scope.entity';
 import { TokenEntity } from '../tokens/token.entity';
@@ -35,6 +36,7 @@ const ENTITIES: Function[] = [
   ApiScopeEntity,
   ApiResourceServerEntity,
   UsageBatchEntity,
+  RateLimitCounterEntity,
 ];
 
 /** The application's schema: the app, the migration CLI and the tests all open the database with it. */

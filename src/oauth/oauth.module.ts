@@ -11,6 +11,8 @@ import { AuthorizeService } from './authorize/authorize.service';
 import { LoginThrottle } from './login/login-throttle';
 import { LoginService } from './login/login.service';
 import { ClientAuthenticator } from './token/client-authenticator';
+import { ClientAuthThrottle, FailureAuditAggregator } from './token/client-auth-throttle';
+import { RateLimitModule } from '../platform/rate-limit/rate-limit.module';
 import { AuthorizationCodeGrant } from './token/grants/authorization-code.grant';
 import { ClientCredentialsGrant } from './token/grants/client-credentials.grant';
 import { GRANT_HANDLERS, type GrantHandler } from './token/grants/grant-handler';
@@ -35,9 +37,20 @@ import { REFRESH_TOKEN_LIFECYCLE, TokenLifecycleController } from './lifecycle/t
 const GRANTS = [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGrant];
 
 @Module({
-  imports: [ApisModule, ClientsModule, TokensModule, KeysModule, ScopesModule, AuditModule, UsersModule],
+  imports: [
+    ApisModule,
+    ClientsModule,
+    TokensModule,
+    KeysModule,
+    ScopesModule,
+    AuditModule,
+    UsersModule,
+    RateLimitModule,
+  ],
   providers: [
     ClientAuthenticator,
+    ClientAuthThrottle,
+    FailureAuditAggregator,
     AuthorizeService,
     LoginThrottle,
     LoginService,

@@ -38,6 +38,20 @@ export class InvalidClientError extends OAuthError {
   }
 }
 
+/**
+ * Too many failed client authentications from this address or for this client: 429 (RFC 6585 §4) with
+ * `Retry-After`, the body in the RFC 6749 §5.2 shape with `invalid_client` (§5.2 has no code of its
+ * own for this). Answered without evaluating the presented credentials.
+ */
+export class ClientAuthThrottledError extends OAuthError {
+  readonly error = 'invalid_client';
+  override readonly status = 429;
+  constructor(retryAfterSeconds: number, detail?: string) {
+    super('Too many failed client authentication attempts; try again later', detail);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
+  }
+}
+
 export class InvalidGrantError extends OAuthError {
   readonly error = 'invalid_grant';
 }

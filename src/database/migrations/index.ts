@@ -7,6 +7,7 @@ import { ApisAndAudiences1795500400000 } from './1795500400000-ApisAndAudiences'
 import { KeyRevocation1795500300000 } from './1795500300000-KeyRevocation';
 import { ScopeHolders1795500310000 } from './1795500310000-ScopeHolders';
 import { SimpleLogin1795500320000 } from './1795500320000-SimpleLogin';
+import { RateLimitCounters1795500000000 } from './1795500000000-RateLimitCounters';
 
 /** Every migration in order. Never edit one that has landed; add a new one. */
 export const MIGRATIONS: Function[] = [
@@ -14,6 +15,7 @@ export const MIGRATIONS: Function[] = [
   TokenLifecycle1795470000000,
   UserDelegation1795480000000,
   RoleHolders1795490000000,
+  RateLimitCounters1795500000000,
   AuditCheckpoints1795500100000,
   KeyRevocation1795500300000,
   ScopeHolders1795500310000,

@@ -1,43 +1,46 @@
-import { Injectable } from '@nestjs/common';
-
-const WINDOW_MS = 15 * 60_000;
-const MAX_PER_USERNAME = 5;
-const MAX_PER_IP = 20;
-const MAX_KEYS = 50_000;
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../../config/env';
+import { COUNTER_STORE, type CounterStore } from '../../platform/rate-limit/counter-store';
 
 /**
- * Failed sign-ins per username and per client IP in a sliding 15-minute window (OWASP ASVS 2.2.1).
- * Per username stops guessing one account from many addresses; per IP stops spraying many accounts.
- * In memory, per instance: a deliberate simplification (several instances multiply the budget).
+ * Sign-in attempts per username and per client address in a fixed window (OWASP ASVS 2.2.1): per
+ * username stops guessing one account from many addresses; per address stops spraying many accounts.
+ *
+ * An attempt is RESERVED before the password is verified — counted as a failure up front, in one
+ * atomic increment of the shared counters (docs/architecture.md, "Rate limits") — so concurrent
+ * attempts, on any number of instances, cannot all pass a check made before the others are counted.
+ * A success then clears the username's counter and gives the address its attempt back.
  */
 @Injectable()
 export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
+  private readonly windowMs: number;
+  private readonly maxPerUsername: number;
+  private readonly maxPerAddress: number;
 
-  /** Seconds until another attempt is allowed, or 0. */
-  retryAfter(username: string, ip: string, now = Date.now()): number {
-    const wait = (key: string, max: number) => {
-      const recent = this.recent(key, now);
-      return recent.length >= max ? Math.ceil((recent[0] + WINDOW_MS - now) / 1000) : 0;
-    };
-    return Math.max(wait(`u:${username.toLowerCase()}`, MAX_PER_USERNAME), wait(`ip:${ip}`, MAX_PER_IP));
+  constructor(
+    @Inject(COUNTER_STORE) private readonly store: CounterStore,
+    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+  ) {
+    this.windowMs = config.get('LOGIN_THROTTLE_WINDOW', { infer: true }) * 1000;
+    this.maxPerUsername = config.get('LOGIN_MAX_FAILURES_PER_USERNAME', { infer: true });
+    this.maxPerAddress = config.get('LOGIN_MAX_FAILURES_PER_ADDRESS', { infer: true });
   }
 
-  failed(username: string, ip: string, now = Date.now()): void {
-    for (const key of [`u:${username.toLowerCase()}`, `ip:${ip}`]) {
-      const recent = this.recent(key, now);
-      recent.push(now);
-      this.failures.delete(key);
-      this.failures.set(key, recent);
-    }
-    while (this.failures.size > MAX_KEYS) this.failures.delete(this.failures.keys().next().value!);
+  /** Counts the attempt; the seconds to wait when it is over a limit (not to be evaluated), else 0. */
+  async reserve(username: string, ip: string): Promise<number> {
+    const [user, address] = await this.store.increment([userKey(username), addressKey(ip)], this.windowMs);
+    let waitMs = 0;
+    if (user.count > this.maxPerUsername) waitMs = Math.max(waitMs, user.resetInMs);
+    if (address.count > this.maxPerAddress) waitMs = Math.max(waitMs, address.resetInMs);
+    return waitMs > 0 ? Math.max(1, Math.ceil(waitMs / 1000)) : 0;
   }
 
-  succeeded(username: string): void {
-    this.failures.delete(`u:${username.toLowerCase()}`);
-  }
-
-  private recent(key: string, now: number): number[] {
-    return (this.failures.get(key) ?? []).filter((t) => t > now - WINDOW_MS);
+  /** A correct password: the username starts afresh, the address gets its reserved attempt back. */
+  async succeeded(username: string, ip: string): Promise<void> {
+    await Promise.all([this.store.take(userKey(username)), this.store.decrement([addressKey(ip)])]);
   }
 }
+
+const userKey = (username: string) => `login:user:${username.toLowerCase()}`;
+const addressKey = (ip: string) => `login:addr:${ip}`;

@@ -1,5 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Counter } from 'prom-client';
 import { AuditService, type AuditEventInput } from '../../audit/audit.service';
+import type { AppConfig } from '../../config/env';
+import { BoundedConcurrency, SaturatedError } from '../../platform/bounded-concurrency';
+import { MetricsService } from '../../platform/metrics/metrics.service';
 import type { RequestMeta } from '../../platform/http/request-meta';
 import type { UserEntity } from '../../users/user.entity';
 import { UsersService } from '../../users/users.service';
@@ -20,32 +25,82 @@ export interface LoginContext {
 export type LoginResult =
   { user: UserEntity; event: AuditEventInput } | { user: null; reason: string; retryAfter?: number };
 
+/** Seconds a sign-in refused for want of a hashing slot is told to wait. */
+const BUSY_RETRY_AFTER = 1;
+
 /**
  * The one sign-in sequence of users, at `POST /auth` and on the authorization endpoint's login form:
- * throttle check, credential check, failure or success counted, `login.failed` audited (the username
- * and the reason, never the password).
+ * the attempt reserved in the throttle (counted before the password is checked, so concurrent attempts
+ * cannot outrun it), the credential check in a bounded number of concurrent password verifications,
+ * success refunded, `login.failed` audited (the username and the reason, never the password).
+ *
+ * argon2id is deliberately expensive: unbounded, a burst of sign-ins (unknown usernames are verified
+ * against a dummy hash too) occupies the whole libuv thread pool and stalls every other request. At most
+ * PASSWORD_HASH_CONCURRENCY verifications run at once and PASSWORD_HASH_QUEUE wait; beyond that a
+ * sign-in is refused at once with Retry-After (`reason: 'busy'`).
  */
 @Injectable()
 export class LoginService {
+  private readonly hashing: BoundedConcurrency;
+
   constructor(
     private readonly users: UsersService,
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
-  ) {}
+    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    metrics: MetricsService,
+  ) {
+    const hashing = new BoundedConcurrency(
+      config.get('PASSWORD_HASH_CONCURRENCY', { infer: true }),
+      config.get('PASSWORD_HASH_QUEUE', { infer: true }),
+    );
+    this.hashing = hashing;
+    metrics.gauge(
+      'scopegate_password_verifications_in_flight',
+      'Password verifications (argon2id) running now',
+      () => hashing.inFlight,
+    );
+    metrics.gauge(
+      'scopegate_password_verifications_in_flight_max',
+      'Most password verifications ever running together, bounded by PASSWORD_HASH_CONCURRENCY',
+      () => hashing.maxInFlight,
+    );
+    metrics.gauge(
+      'scopegate_password_verifications_queued',
+      'Password verifications waiting for a slot',
+      () => hashing.queued,
+    );
+    new Counter({
+      name: 'scopegate_password_verifications_refused_total',
+      help: 'Sign-ins refused because the password verification queue was full',
+      registers: [metrics.registry],
+      collect() {
+        this.reset();
+        this.inc(hashing.refused);
+      },
+    });
+  }
 
   async signIn(username: string, password: string, ctx: LoginContext): Promise<LoginResult> {
-    const retryAfter = this.throttle.retryAfter(username, ctx.meta.ip);
+    const retryAfter = await this.throttle.reserve(username, ctx.meta.ip);
     if (retryAfter > 0) {
       await this.failed(username, 'throttled', ctx);
       return { user: null, reason: 'throttled', retryAfter };
     }
-    const { user, reason = 'invalid credentials' } = await this.users.verifyCredentials(username, password);
+    let verified: Awaited<ReturnType<UsersService['verifyCredentials']>>;
+    try {
+      verified = await this.hashing.run(() => this.users.verifyCredentials(username, password));
+    } catch (err) {
+      if (!(err instanceof SaturatedError)) throw err;
+      await this.failed(username, 'busy', ctx);
+      return { user: null, reason: 'busy', retryAfter: BUSY_RETRY_AFTER };
+    }
+    const { user, reason = 'invalid credentials' } = verified;
     if (!user) {
-      this.throttle.failed(username, ctx.meta.ip);
       await this.failed(username, reason, ctx);
       return { user: null, reason };
     }
-    this.throttle.succeeded(username);
+    await this.throttle.succeeded(username, ctx.meta.ip);
     return {
       user,
       event: this.event('login.succeeded', user, ctx, { username: user.username, via: ctx.via }),

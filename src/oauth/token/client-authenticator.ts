@@ -5,7 +5,8 @@ import type { TokenEndpointAuthMethod } from '../../protocol/client-auth-methods
 import { ClientsService } from '../../clients/clients.service';
 import type { RequestMeta } from '../../platform/http/request-meta';
 import { isMalformed, parseBasic } from '../../protocol/basic-auth';
-import { InvalidClientError, InvalidRequestError } from '../../protocol/errors';
+import { ClientAuthThrottledError, InvalidClientError, InvalidRequestError } from '../../protocol/errors';
+import { ClientAuthThrottle, FailureAuditAggregator } from './client-auth-throttle';
 
 /**
  * The authenticated client and its `client.authenticated` event, which the caller commits together
@@ -52,12 +53,18 @@ export function presentedCredentials(
  * registered method only, the secret compared in constant time (current, or previous within its grace
  * period), the API key when the client requires one. Every outcome is audited — the reason, never the
  * secret; `via` (e.g. `auth`) names an endpoint other than the OAuth ones in the events' details.
+ *
+ * Failures are limited per (client_id, address), per address and per client_id ({@link ClientAuthThrottle}):
+ * over a limit the request is answered 429 with Retry-After before any secret or key is evaluated.
+ * Failures are audited at a bounded rate per address ({@link FailureAuditAggregator}).
  */
 @Injectable()
 export class ClientAuthenticator {
   constructor(
     private readonly clients: ClientsService,
     private readonly audit: AuditService,
+    private readonly throttle: ClientAuthThrottle,
+    private readonly failures: FailureAuditAggregator,
   ) {}
 
   async authenticate(
@@ -71,13 +78,18 @@ export class ClientAuthenticator {
     try {
       presented = presentedCredentials(authorization, params);
     } catch (err) {
+      await this.throttled(undefined, meta, via);
+      await this.throttle.failed(undefined, meta.ip);
       await this.failed(undefined, (err as Error).message, meta, via);
       throw err;
     }
     if (!presented) {
+      await this.throttled(undefined, meta, via);
+      await this.throttle.failed(undefined, meta.ip);
       await this.failed(undefined, 'no client credentials', meta, via);
       throw new InvalidClientError('Client authentication is required');
     }
+    await this.throttled(presented.clientId, meta, via);
     const basic = presented.method === 'client_secret_basic' ? 'Basic' : 'none';
     const client = presented.clientId.length <= 128 ? await this.clients.findById(presented.clientId) : null;
     const secretOk =
@@ -93,6 +105,7 @@ export class ClientAuthenticator {
       reason = apiKey === undefined ? 'missing API key' : 'wrong API key';
     }
     if (!client || reason) {
+      await this.throttle.failed(presented.clientId, meta.ip);
       await this.failed(client?.clientId, reason!, meta, via, presented.clientId);
       throw new InvalidClientError('Client authentication failed', reason, basic);
     }
@@ -101,9 +114,13 @@ export class ClientAuthenticator {
 
   /** A client identified by its API key alone, without a secret (`POST /auth` only). */
   async authenticateApiKey(apiKey: string, meta: RequestMeta, via: string): Promise<AuthenticatedClient> {
+    await this.throttled(undefined, meta, via);
     const client = await this.clients.findByApiKey(apiKey);
     if (!client || client.status !== 'active') {
-      return this.refuse(client?.clientId, client ? 'client disabled' : 'unknown API key', meta, via);
+      await this.throttle.failed(undefined, meta.ip);
+      const reason = client ? 'client disabled' : 'unknown API key';
+      await this.failed(client?.clientId, reason, meta, via);
+      throw new InvalidClientError('Client authentication failed', reason, 'none');
     }
     return { client, event: this.authenticated(client, 'api_key', meta, via) };
   }
@@ -118,8 +135,17 @@ export class ClientAuthenticator {
     meta: RequestMeta,
     via?: string,
   ): Promise<never> {
-    await this.failed(clientId, reason, meta, via);
+    // Written as it is, not aggregated: the client has proved its credentials.
+    await this.audit.record(this.failure(clientId, reason, meta, via));
     throw new InvalidClientError('Client authentication failed', reason, 'none');
+  }
+
+  /** Over a failure limit: refused (429) before the credentials are evaluated, audited like a failure. */
+  private async throttled(clientId: string | undefined, meta: RequestMeta, via?: string): Promise<void> {
+    const retryAfter = await this.throttle.retryAfter(clientId, meta.ip);
+    if (retryAfter === 0) return;
+    await this.failed(undefined, 'throttled', meta, via, clientId);
+    throw new ClientAuthThrottledError(retryAfter, 'throttled');
   }
 
   private authenticated(
@@ -146,7 +172,17 @@ export class ClientAuthenticator {
     via?: string,
     claimedId?: string,
   ) {
-    return this.audit.record({
+    return this.failures.record(this.failure(clientId, reason, meta, via, claimedId));
+  }
+
+  private failure(
+    clientId: string | undefined,
+    reason: string,
+    meta: RequestMeta,
+    via?: string,
+    claimedId?: string,
+  ): AuditEventInput & { meta: RequestMeta } {
+    return {
       type: 'client.authentication_failed',
       outcome: 'failure',
       actor: clientId ?? null,
@@ -157,6 +193,6 @@ export class ClientAuthenticator {
         ...(via ? { via } : {}),
       },
       meta,
-    });
+    };
   }
 }
