@@ -310,7 +310,7 @@ export class AuditService implements BeforeApplicationShutdown, OnApplicationBoo
   private async retryNow(): Promise<void> {
     while (this.retrying.length) {
       const chunk = this.retrying.slice(0, MAX_BATCH);
-      await this.writeKeyed(chunk);
+      await this.writeKeyedSalvaging(chunk);
       this.retrying.splice(0, chunk.length);
     }
     this.retryingSince = 0;
@@ -323,7 +323,7 @@ export class AuditService implements BeforeApplicationShutdown, OnApplicationBoo
       const { events, unreadable } = this.spool.read(file);
       try {
         for (let i = 0; i < events.length; i += MAX_BATCH)
-          await this.writeKeyed(events.slice(i, i + MAX_BATCH));
+          await this.writeKeyedSalvaging(events.slice(i, i + MAX_BATCH));
       } catch (err) {
         claimed.slice(n).forEach((f) => this.spool.release(f));
         throw err;
@@ -354,6 +354,25 @@ export class AuditService implements BeforeApplicationShutdown, OnApplicationBoo
       );
     }
     return events.length;
+  }
+
+  /**
+   * As writeKeyed; when the database refuses the batch for another reason than being away, each event
+   * is tried alone and the ones it refuses are lost (counted, logged) rather than retried for ever.
+   */
+  private async writeKeyedSalvaging(events: SpooledEvent<AuditEventInput>[]): Promise<void> {
+    try {
+      await this.writeKeyed(events);
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) throw err;
+      for (const e of events) {
+        await this.writeKeyed([e]).catch((one: unknown) => {
+          if (isDatabaseUnavailable(one)) throw one;
+          this.lost.inc();
+          this.failureLog.error('lost', `audit event ${e.event.type} lost: ${(one as Error).message}`);
+        });
+      }
+    }
   }
 
   /** Keyed events (retried or replayed) on the serialized path, skipping those already stored. */
