@@ -184,12 +184,16 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('database outages', () => {
     // Every acknowledged API call has exactly one api.call event (batched: wait for the retries).
     const ids = calls.filter((r) => r.status === 200).map((r) => r.requestId);
     expect(ids.length).toBeGreaterThan(0);
-    await within(20_000, async () => {
-      const [row] = await sql<{ n: number }>(
-        "SELECT count(DISTINCT request_id)::int AS n FROM audit_events WHERE type = 'api.call' AND request_id = ANY($1)",
-        [ids],
-      );
-      return row.n === ids.length;
+    const recorded = async () =>
+      (
+        await sql<{ n: number }>(
+          "SELECT count(DISTINCT request_id)::int AS n FROM audit_events WHERE type = 'api.call' AND request_id = ANY($1)",
+          [ids],
+        )
+      )[0].n;
+    await within(30_000, async () => (await recorded()) === ids.length).catch(async () => {
+      const logs = [a, b].map((i) => logLines(i).slice(-15).join('\n')).join('\n---\n');
+      throw new Error(`api.call events for ${await recorded()} of ${ids.length} calls; logs:\n${logs}`);
     });
     const dup = await sql<{ n: number }>(
       "SELECT count(*)::int AS n FROM audit_events WHERE type = 'api.call' AND request_id = ANY($1)",
