@@ -50,6 +50,8 @@ interface Pending {
   at: Date;
   /** recordLater: one event, with a deduplication key; retried and spooled instead of failing. */
   key?: string;
+  /** Written before, perhaps successfully (a retry or a replay): skipped if its key is stored. */
+  retried?: boolean;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -382,6 +384,7 @@ export class AuditService implements BeforeApplicationShutdown, OnApplicationBoo
       writes: [],
       at: new Date(e.at),
       key: e.key,
+      retried: true,
       resolve: () => undefined,
       reject: () => undefined,
     }));
@@ -446,7 +449,8 @@ export class AuditService implements BeforeApplicationShutdown, OnApplicationBoo
   }
 
   private async notYetStored(m: EntityManager, batch: Pending[]): Promise<Pending[]> {
-    const keys = batch.flatMap((p) => (p.key ? [p.key] : []));
+    // Only an event written before may be stored already; a fresh one costs no look-up.
+    const keys = batch.flatMap((p) => (p.retried && p.key ? [p.key] : []));
     if (keys.length === 0) return batch;
     const stored = new Set(
       (
@@ -455,7 +459,7 @@ export class AuditService implements BeforeApplicationShutdown, OnApplicationBoo
         }[]
       ).map((r) => r.event_key),
     );
-    return batch.filter((p) => !p.key || !stored.has(p.key));
+    return batch.filter((p) => !p.retried || !stored.has(p.key!));
   }
 
   private writesOf(batch: Pending[]): Map<CommittedWith['sql'], object[]> {
