@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from 'nestjs-pino';
+import { AuditService } from './audit/audit.service';
 import { createApp } from './bootstrap';
 import { ConfigError } from './config/env';
 import { loadConfig } from './config/load-config';
@@ -18,7 +19,11 @@ async function main(): Promise<void> {
     stopping = true;
     logger.log(`${signal} received: finishing in-flight requests and shutting down`);
     const timer = setTimeout(() => {
-      process.stderr.write(`Shutdown did not finish within ${config.SHUTDOWN_TIMEOUT_MS} ms; exiting\n`);
+      // API-call events not yet committed go to the disk spool (replayed at the next start), not away.
+      const spooled = running.app.get(AuditService).spoolUnwritten();
+      process.stderr.write(
+        `Shutdown did not finish within ${config.SHUTDOWN_TIMEOUT_MS} ms; ${spooled} unwritten API-call audit event(s) spooled; exiting\n`,
+      );
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     timer.unref();

@@ -46,6 +46,14 @@ export class AuditEventEntity {
   @Column({ type: 'jsonb', default: () => "'{}'" })
   details: Record<string, unknown>;
 
+  /**
+   * Set on events that may be written more than once (retried, spooled to disk and replayed): the
+   * writer skips an event whose key is already stored. A deduplication key, not part of the event.
+   */
+  @Index('audit_events_event_key', { unique: true, where: 'event_key IS NOT NULL' })
+  @Column({ name: 'event_key', type: 'uuid', nullable: true })
+  eventKey?: string | null;
+
   @Column({ name: 'prev_hash', type: 'char', length: 64 })
   prevHash: string;
 

@@ -73,6 +73,22 @@ export class InvalidTargetError extends OAuthError {
   readonly error = 'invalid_target';
 }
 
+/**
+ * RFC 6749 §4.1.2.1 `temporarily_unavailable`, used on the token and other OAuth endpoints too (with
+ * 503 and `Retry-After`) when a dependency such as the database is briefly away.
+ */
+export class TemporarilyUnavailableError extends OAuthError {
+  readonly error = 'temporarily_unavailable';
+  override readonly status = 503;
+  constructor(
+    retryAfterSeconds: number,
+    description = 'The service is temporarily unavailable; retry later',
+  ) {
+    super(description);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
+  }
+}
+
 const quote = (v: string) => v.replace(/[\\"]/g, '\\$&').replace(/[^\x20-\x7e]/g, '');
 
 /** RFC 6750 §3: errors of protected resources carry their details in `WWW-Authenticate: Bearer`. */

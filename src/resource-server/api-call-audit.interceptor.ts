@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { catchError, mergeMap, type Observable } from 'rxjs';
+import { isDatabaseUnavailable } from '../platform/unavailable';
 import { OAuthError } from '../protocol/errors';
 import { apiCallEvent } from './api-call.event';
 import { REQUIRED_SCOPES, type AuthenticatedRequest } from './decorators';
@@ -40,7 +41,13 @@ export class ApiCallAuditInterceptor implements NestInterceptor {
       }),
       catchError(async (err: unknown) => {
         await record(
-          err instanceof HttpException ? err.getStatus() : err instanceof OAuthError ? err.status : 500,
+          err instanceof HttpException
+            ? err.getStatus()
+            : err instanceof OAuthError
+              ? err.status
+              : isDatabaseUnavailable(err)
+                ? 503
+                : 500,
         );
         throw err;
       }),

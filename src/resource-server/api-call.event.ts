@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../platform/unavailable';
 import { requestMetaOf } from '../platform/http/request-meta';
 import { InsufficientScopeError, OAuthError } from '../protocol/errors';
 import type { Principal } from './principal';
@@ -32,12 +33,14 @@ export function apiCallEvent(req: FastifyRequest, call: ApiCallDecision): ApiCal
     };
   } else {
     const error = call.error instanceof OAuthError ? call.error : undefined;
+    // The database could not be asked (revocation check): answered 503, not a verdict on the token.
+    const unavailable = !error && isDatabaseUnavailable(call.error);
     outcome = 'denied';
     details = {
       ...base,
-      reason: error?.error ?? 'invalid_token',
+      reason: error?.error ?? (unavailable ? 'temporarily_unavailable' : 'invalid_token'),
       ...(error instanceof InsufficientScopeError ? { required: error.requiredScopes } : {}),
-      status: error?.status ?? 401,
+      status: error?.status ?? (unavailable ? 503 : 401),
     };
   }
   const caller = principal

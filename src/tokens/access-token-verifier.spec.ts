@@ -97,6 +97,18 @@ describe('AccessTokenVerifier', () => {
     });
   });
 
+  it('a database that cannot be reached during the revocation check is neither acceptance nor invalid_token (503)', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const failing = new AccessTokenVerifier(
+      keys as unknown as KeysService,
+      { isRevoked: () => Promise.reject(refused) } as unknown as RevocationService,
+      { get: () => ISSUER } as never,
+    );
+    const t = token();
+    await expect(failing.authenticate(t)).rejects.toBe(refused);
+    expect(await failing.identify(t).catch((e: unknown) => e)).toBe(refused);
+  });
+
   describe('verified-token cache (a token presented again skips the signature check)', () => {
     it('verifies a token once, then re-checks only its key and revocation on each use', async () => {
       const t = token();

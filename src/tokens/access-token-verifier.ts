@@ -16,6 +16,7 @@ import {
 } from '../protocol/access-token';
 import { InvalidTokenError } from '../protocol/errors';
 import { VerifiedTokenCache } from '../platform/verified-token.cache';
+import { isDatabaseUnavailable } from '../platform/unavailable';
 import { RevocationService } from './revocation.service';
 
 /** Every algorithm access tokens may carry: those of our signing keys, never HS* or none. */
@@ -111,10 +112,14 @@ export class AccessTokenVerifier {
     await this.assertNotRevoked(claims.jti);
   }
 
-  /** Our signature proves the origin; revocation is the in-memory set (or the database while notifications are down). */
+  /**
+   * Our signature proves the origin; revocation is the in-memory set (or the database while
+   * notifications are down). A database that cannot be asked is not a verdict on the token: that error
+   * goes on (503 with Retry-After), it is neither accepted nor called invalid.
+   */
   private async assertNotRevoked(jti: string): Promise<void> {
     const revoked = await this.revocations.isRevoked(jti).catch((err: unknown) => {
-      throw asInvalidToken(err);
+      throw isDatabaseUnavailable(err) ? err : asInvalidToken(err);
     });
     if (revoked) throw refused('revoked', `jti ${jti}`);
   }

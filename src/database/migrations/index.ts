@@ -8,6 +8,7 @@ import { KeyRevocation1795500300000 } from './1795500300000-KeyRevocation';
 import { ScopeHolders1795500310000 } from './1795500310000-ScopeHolders';
 import { SimpleLogin1795500320000 } from './1795500320000-SimpleLogin';
 import { RateLimitCounters1795500000000 } from './1795500000000-RateLimitCounters';
+import { AuditEventKey1795500200000 } from './1795500200000-AuditEventKey';
 
 /** Every migration in order. Never edit one that has landed; add a new one. */
 export const MIGRATIONS: Function[] = [
@@ -17,6 +18,7 @@ export const MIGRATIONS: Function[] = [
   RoleHolders1795490000000,
   RateLimitCounters1795500000000,
   AuditCheckpoints1795500100000,
+  AuditEventKey1795500200000,
   KeyRevocation1795500300000,
   ScopeHolders1795500310000,
   SimpleLogin1795500320000,

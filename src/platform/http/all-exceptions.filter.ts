@@ -7,20 +7,40 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { OAuthError } from '../../protocol/errors';
+import { OAuthError, TemporarilyUnavailableError } from '../../protocol/errors';
+import { RateLimitedLog, RETRY_AFTER_SECONDS, unavailableKind } from '../unavailable';
 
 /**
  * The one place errors become responses. OAuth errors render as RFC 6749 §5.2 / RFC 6750 §3 JSON with
  * `Cache-Control: no-store`; Nest HTTP exceptions keep their status and message; anything else is a
- * `500 server_error` whose cause is logged, never sent.
+ * `500 server_error` whose cause is logged, never sent — except a database that cannot be reached
+ * (`platform/unavailable.ts`): that is `503` with `Retry-After` (`temporarily_unavailable` on OAuth
+ * endpoints), logged as one line per kind of failure per interval, without a stack trace.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
+  private readonly unavailableLog = new RateLimitedLog(this.logger);
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const req = host.switchToHttp().getRequest<FastifyRequest>();
+    const unavailable = unavailableKind(exception);
+    if (unavailable) {
+      this.unavailableLog.error(unavailable, `database unavailable (${unavailable}): answering 503`);
+      if (req.url.startsWith('/oauth/')) exception = new TemporarilyUnavailableError(RETRY_AFTER_SECONDS);
+      else {
+        void reply
+          .status(HttpStatus.SERVICE_UNAVAILABLE)
+          .headers({ 'retry-after': String(RETRY_AFTER_SECONDS), 'cache-control': 'no-store' })
+          .send({
+            statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+            error: 'Service Unavailable',
+            message: 'The service is temporarily unavailable; retry later',
+          });
+        return;
+      }
+    }
     if (exception instanceof OAuthError) {
       if (exception.detail) this.logger.warn(`${exception.error}: ${exception.detail} (request ${req.id})`);
       void reply

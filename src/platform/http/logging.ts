@@ -31,8 +31,16 @@ export function loggerModule(config: AppConfig) {
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
+      // 503 is a known condition (the database is away, logged once per interval by the exception
+      // filter), not a failure of this request's code: a warning, like a 4xx.
       customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        res.statusCode === 503
+          ? 'warn'
+          : err || res.statusCode >= 500
+            ? 'error'
+            : res.statusCode >= 400
+              ? 'warn'
+              : 'info',
     },
     forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
   });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Prometheus metrics (prom-client): process defaults, HTTP latency by route template and status (token
@@ -30,6 +30,11 @@ export class MetricsService {
         this.set(read());
       },
     });
+  }
+
+  /** A counter (monotonic, `_total`); the module that owns the events registers it once and increments it. */
+  counter(name: string, help: string): Counter {
+    return new Counter({ name, help, registers: [this.registry] });
   }
 
   /** Called for every response; `route` is the route template (never the raw URL: bounded labels). */
