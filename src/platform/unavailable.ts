@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 
 /**
- * Errors that say "the database cannot be reached right now" rather than "this request or this code
+ * Errors that say "the database (or Redis, when it holds the shared counters) cannot be reached right now" rather than "this request or this code
  * is wrong": the server is down or restarting, the connection was cut, every connection slot is taken,
  * the pool could not hand out a connection in time. Callers answer 503 and retry later; they never
  * treat them as a bug (500) or as a verdict about the request (401).
@@ -26,6 +26,10 @@ const UNAVAILABLE_MESSAGES = [
   'Client was closed and is not queryable',
   'Cannot use a pool after calling end',
   'the database system is',
+  // ioredis (REDIS_URL: the shared rate-limit counters): the server did not answer in time, or went away.
+  'Reached the max retries per request limit',
+  'Connection is closed',
+  "Stream isn't writeable",
 ];
 
 /** The short name of the failure, for metrics and logs (never the address or the driver text). */

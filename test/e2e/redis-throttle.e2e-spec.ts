@@ -94,4 +94,22 @@ describe('throttles in Redis (REDIS_URL)', () => {
     }[];
     expect(rows[0].n).toBe(0);
   });
+
+  // Last: it stops the Redis server.
+  it('answers 503 with Retry-After, not 500, while Redis cannot be reached', async () => {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+    const res = await fetch(`${a.url}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: basic(ADMIN_ID, 'not-the-secret'),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(((await res.json()) as { error: string }).error).toBe('temporarily_unavailable');
+  });
 });
