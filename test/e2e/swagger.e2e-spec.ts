@@ -181,6 +181,13 @@ describe('OpenAPI document and Swagger UI', () => {
       expect(documented).toEqual(served);
     });
 
+    it('documents the throttle (429) and outage (503) answers of every client-authenticated endpoint', () => {
+      for (const path of ['/oauth/token', '/oauth/revoke', '/oauth/introspect', '/auth']) {
+        const responses = doc.paths[path]?.post?.responses ?? {};
+        expect(Object.keys(responses), path).toEqual(expect.arrayContaining(['429', '503']));
+      }
+    });
+
     it('has no global security requirement that public routes would inherit', () => {
       expect(doc.security ?? []).toEqual([]);
     });

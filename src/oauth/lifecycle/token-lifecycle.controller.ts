@@ -19,6 +19,7 @@ import { Meta, type RequestMeta } from '../../platform/http/request-meta';
 import { AccessTokenVerifier } from '../../tokens/access-token-verifier';
 import { RevocationService } from '../../tokens/revocation.service';
 import { ClientAuthenticator } from '../token/client-authenticator';
+import { ClientAuthenticationResponses } from '../token/client-auth.responses';
 import {
   IntrospectionRequestDto,
   IntrospectionResponseDto,
@@ -79,6 +80,7 @@ export class TokenLifecycleController {
   @ApiBody({ type: RevocationRequestDto })
   @ApiOkResponse({ description: 'Revoked, or nothing to revoke (the answer is the same)' })
   @ApiUnauthorizedResponse({ description: 'invalid_client' })
+  @ClientAuthenticationResponses()
   async revoke(@Req() req: FastifyRequest, @Body() body: unknown, @Meta() meta: RequestMeta): Promise<void> {
     const params = singleValuedParams(body);
     const { client, event } = await this.authenticator.authenticate(
@@ -134,6 +136,7 @@ export class TokenLifecycleController {
   @ApiBody({ type: IntrospectionRequestDto })
   @ApiOkResponse({ type: IntrospectionResponseDto })
   @ApiUnauthorizedResponse({ description: 'invalid_client, or invalid_token for a bearer caller' })
+  @ClientAuthenticationResponses()
   async introspect(
     @Req() req: FastifyRequest,
     @Body() body: unknown,

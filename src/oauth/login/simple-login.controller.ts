@@ -21,6 +21,7 @@ import { clientOwnScopes } from '../../protocol/oidc-scopes';
 import { ClientAuthenticator, type AuthenticatedClient } from '../token/client-authenticator';
 import { TokenErrorDto } from '../token/token.dto';
 import { LoginService } from './login.service';
+import { ClientAuthenticationResponses } from '../token/client-auth.responses';
 
 /** The `client_id` of tokens that users obtain at POST /auth (no third-party client is involved). */
 export const SIMPLE_LOGIN_CLIENT_ID = 'scopegate:auth';
@@ -73,6 +74,7 @@ export class SimpleLoginController {
       'token endpoint.',
   })
   @ApiHeader({ name: 'X-API-Key', required: false })
+  @ClientAuthenticationResponses()
   @ApiOkResponse({
     type: SimpleLoginResponseDto,
     headers: { Authorization: { description: 'Bearer <JWT>' } },

@@ -21,6 +21,7 @@ import {
   InvalidRequestError,
 } from '../../protocol/errors';
 import { GRANT_HANDLERS, type GrantHandler, type TokenResponse } from './grants/grant-handler';
+import { ClientAuthenticationResponses } from './client-auth.responses';
 import { TokenErrorDto, TokenRequestDto, TokenResponseDto } from './token.dto';
 import { requestParams } from '../../protocol/token-params';
 import { parseResources } from '../../protocol/resource-indicator';
@@ -68,6 +69,7 @@ export class TokenController {
       'invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope, invalid_target (RFC 8707)',
   })
   @ApiUnauthorizedResponse({ type: TokenErrorDto, description: 'invalid_client (with WWW-Authenticate)' })
+  @ClientAuthenticationResponses()
   async token(
     @Req() req: FastifyRequest,
     @Body() body: unknown,
