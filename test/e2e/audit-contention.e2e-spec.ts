@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { AuditKeys } from '../../src/audit/audit-keys';
 import { AuditService } from '../../src/audit/audit.service';
 import { SCHEMA } from '../../src/database/schema';
 import { dataSourceOptions } from '../../src/platform/db/connection';
 import { MetricsService } from '../../src/platform/metrics/metrics.service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/app';
+import { freePort, TEST_AUDIT_KEY } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ADMIN_ID, ADMIN_SECRET, basic } from '../support/oauth';
 import { spawnServer, waitForOk, type Spawned } from '../support/process';
@@ -39,6 +40,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('three instances appending to on
           SECRET_PEPPER: 'a-test-pepper-that-is-long-enough-0123456789',
           ADMIN_CLIENT_ID: ADMIN_ID,
           ADMIN_CLIENT_SECRET: ADMIN_SECRET,
+          // One chain key for the three instances and the extra writers below.
+          AUDIT_KEY: TEST_AUDIT_KEY,
         }),
       );
       urls.push(`http://127.0.0.1:${port}`);
@@ -66,6 +69,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('three instances appending to on
         new (AuditService as unknown as new (...a: unknown[]) => AuditService)(
           ds,
           new MetricsService(),
+          AuditKeys.fromKey(TEST_AUDIT_KEY),
           config,
         ),
     );
