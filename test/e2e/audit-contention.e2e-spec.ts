@@ -1,10 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ConfigService } from '@nestjs/config';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AuditKeys } from '../../src/audit/audit-keys';
 import { AuditService } from '../../src/audit/audit.service';
+import type { AppConfig } from '../../src/config/env';
 import { SCHEMA } from '../../src/database/schema';
 import { dataSourceOptions } from '../../src/platform/db/connection';
 import { MetricsService } from '../../src/platform/metrics/metrics.service';
@@ -60,18 +62,13 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('three instances appending to on
       dataSourceOptions({ url: db.url, poolSize: 10, migrationsRun: false, embedded: false }, SCHEMA),
     );
     await ds.initialize();
+    // Only DATA_DIR is read (the spool directory); typed, so a change of the constructor fails to compile.
     const config = {
       get: (k: string) => (k === 'DATA_DIR' ? mkdtempSync(join(tmpdir(), 'sg-audit-')) : undefined),
-    };
+    } as unknown as ConfigService<AppConfig, true>;
     const writers = Array.from(
       { length: 8 },
-      () =>
-        new (AuditService as unknown as new (...a: unknown[]) => AuditService)(
-          ds,
-          new MetricsService(),
-          AuditKeys.fromKey(TEST_AUDIT_KEY),
-          config,
-        ),
+      () => new AuditService(ds, new MetricsService(), AuditKeys.fromKey(TEST_AUDIT_KEY), config),
     );
     const extraFailed: unknown[] = [];
     const appender = async (w: AuditService, n: number) => {
