@@ -25,6 +25,25 @@ describe('unavailableKind: the database cannot be reached right now', () => {
     ['pool timeout', err('timeout exceeded when trying to connect'), 'pool timeout'],
     ['cut mid-query', err('Connection terminated unexpectedly'), 'connection terminated'],
     [
+      'a transaction whose connection died (TypeORM)',
+      err(
+        'Database connection provided by a query runner was already released, cannot continue to use its querying methods anymore.',
+      ),
+      'query runner was already released',
+    ],
+    [
+      'a query on a released runner (TypeORM)',
+      err('Query runner already released. Cannot run queries anymore.'),
+      'query runner already released',
+    ],
+    [
+      'Redis gave up on a command (ioredis)',
+      err(
+        'Reached the max retries per request limit (which is 2). Refer to "maxRetriesPerRequest" option for details.',
+      ),
+      'reached the max retries per request limit',
+    ],
+    [
       'wrapped by TypeORM',
       err('query failed', { driverError: err('terminating connection', { code: '57P01' }) }),
       '57P01',

@@ -26,6 +26,9 @@ const UNAVAILABLE_MESSAGES = [
   'Client was closed and is not queryable',
   'Cannot use a pool after calling end',
   'the database system is',
+  // TypeORM: a transaction whose connection died under it (its query runner was released meanwhile).
+  'query runner was already released',
+  'Query runner already released',
   // ioredis (REDIS_URL: the shared rate-limit counters): the server did not answer in time, or went away.
   'Reached the max retries per request limit',
   'Connection is closed',

@@ -4,7 +4,13 @@ import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeKey, decrypt } from '../../src/platform/crypto';
-import { freePort, startTestApp, TEST_KEYS_ENCRYPTION_KEY, type TestApp } from '../support/app';
+import {
+  freePort,
+  startTestApp,
+  TEST_AUDIT_KEY,
+  TEST_KEYS_ENCRYPTION_KEY,
+  type TestApp,
+} from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ADMIN_ENV, ADMIN_ID, ADMIN_SECRET, adminToken, api, basic } from '../support/oauth';
 import { spawnServer, waitForOk, type Spawned } from '../support/process';
@@ -147,6 +153,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('key revocation across two insta
       ISSUER: 'http://scopegate.test',
       LOG_LEVEL: 'warn',
       KEYS_ENCRYPTION_KEY: TEST_KEYS_ENCRYPTION_KEY,
+      AUDIT_KEY: TEST_AUDIT_KEY, // shares the database (and its audit chain) with the in-process app
       SECRET_PEPPER: 'a-test-pepper-that-is-long-enough-0123456789',
       ADMIN_CLIENT_ID: ADMIN_ID,
       ADMIN_CLIENT_SECRET: ADMIN_SECRET,
