@@ -17,7 +17,10 @@ export function canonicalJson(value: unknown): string {
 
 export type ChainedEvent = Omit<AuditEventEntity, 'hash'>;
 
-/** Every stored column but `hash` and `prev_hash`, id first, as canonical JSON. */
+/**
+ * The event's content, id first, as canonical JSON: every stored column but `hash`, `prev_hash` and
+ * `event_key` (a delivery key for retried API-call events, which says nothing about the event).
+ */
 function eventBody(e: ChainedEvent): string {
   return canonicalJson([
     e.id,
