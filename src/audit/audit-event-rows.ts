@@ -1,7 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEventEntity } from './audit-event.entity';
 
-interface RawEvent {
+/** An `audit_events` row as the driver returns it (column names). */
+export interface RawEvent {
   id: string;
   occurred_at: Date;
   type: string;
@@ -21,7 +22,8 @@ interface RawEvent {
 const COLUMNS = `id, occurred_at, type, outcome, actor, subject, client_id, jti, request_id, ip, user_agent,
   details, prev_hash, hash`;
 
-function toEntity(r: RawEvent): AuditEventEntity {
+/** A raw row as the event the chain hashes. */
+export function toEntity(r: RawEvent): AuditEventEntity {
   return Object.assign(new AuditEventEntity(), {
     id: Number(r.id),
     occurredAt: new Date(r.occurred_at),

@@ -1,4 +1,5 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
+import { toEntity, type RawEvent } from '../../src/audit/audit-event-rows';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/bootstrap';
@@ -10,39 +11,10 @@ import { ADMIN_ENV, adminToken, api, basic, seedDemo, tokenRequest } from '../su
 
 const DataSourceToken = getDataSourceToken() as unknown as new () => DataSource;
 
-interface Row {
-  id: string;
-  occurred_at: Date;
-  type: string;
-  outcome: string;
-  actor: string | null;
-  subject: string | null;
-  client_id: string | null;
-  jti: string | null;
-  request_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  details: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
+/** A whole row (SELECT *), as the restore puts it back. */
+type Row = RawEvent & { event_key?: string | null };
 
-const asEvent = (r: Row): ChainedEvent =>
-  ({
-    id: Number(r.id),
-    occurredAt: new Date(r.occurred_at),
-    type: r.type,
-    outcome: r.outcome,
-    actor: r.actor,
-    subject: r.subject,
-    clientId: r.client_id,
-    jti: r.jti,
-    requestId: r.request_id,
-    ip: r.ip,
-    userAgent: r.user_agent,
-    details: r.details,
-    prevHash: r.prev_hash,
-  }) as ChainedEvent;
+const asEvent = (r: Row): ChainedEvent => toEntity(r);
 
 /** What someone with write access to the database can do: re-link and re-hash every row from `fromId` on. */
 async function rehashFrom(

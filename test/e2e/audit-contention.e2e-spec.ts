@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, TEST_AUDIT_KEY } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ADMIN_ID, ADMIN_SECRET, basic } from '../support/oauth';
-import { spawnServer, waitForOk, type Spawned } from '../support/process';
+import { sharedInstanceEnv, spawnServer, waitForOk, type Spawned } from '../support/process';
 
 /**
  * Three app processes appending to one audit chain at once (docs/architecture.md, "The audit
@@ -34,16 +34,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('three instances appending to on
       const port = await freePort();
       procs.push(
         spawnServer({
-          DATABASE_URL: db.url,
+          ...sharedInstanceEnv(db.url),
           PORT: String(port),
-          ISSUER: 'http://scopegate.test',
-          LOG_LEVEL: 'warn',
-          KEYS_ENCRYPTION_KEY: 'q3X9vJ2mTz8LwR5nB1cY7uK4pH6sD0fG2aE8iO3lN5w',
-          SECRET_PEPPER: 'a-test-pepper-that-is-long-enough-0123456789',
-          ADMIN_CLIENT_ID: ADMIN_ID,
-          ADMIN_CLIENT_SECRET: ADMIN_SECRET,
-          // One chain key for the three instances and the extra writers below.
-          AUDIT_KEY: TEST_AUDIT_KEY,
         }),
       );
       urls.push(`http://127.0.0.1:${port}`);

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, TEST_AUDIT_KEY } from '../support/app';
+import { freePort } from '../support/app';
 import { ADMIN_ID, ADMIN_SECRET, basic } from '../support/oauth';
 import { OwnPostgres } from '../support/pg-server';
-import { spawnServer, waitForOk, type Spawned } from '../support/process';
+import { sharedInstanceEnv, spawnServer, waitForOk, type Spawned } from '../support/process';
 
 /**
  * Database outages (docs/architecture.md, "When the database is away"): the test runs its own
@@ -34,17 +34,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('database outages', () => {
     const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'scopegate-data-'));
     if (!dataDir) dirs.push(dir);
     const proc = spawnServer({
-      DATABASE_URL: pg.url,
+      ...sharedInstanceEnv(pg.url),
       DATABASE_POOL_SIZE: '4',
       PORT: String(port),
-      ISSUER: 'http://scopegate.test',
       LOG_LEVEL: 'error',
       DATA_DIR: dir,
-      KEYS_ENCRYPTION_KEY: 'q3X9vJ2mTz8LwR5nB1cY7uK4pH6sD0fG2aE8iO3lN5w',
-      AUDIT_KEY: TEST_AUDIT_KEY, // every instance of one database shares it
-      SECRET_PEPPER: 'a-test-pepper-that-is-long-enough-0123456789',
-      ADMIN_CLIENT_ID: ADMIN_ID,
-      ADMIN_CLIENT_SECRET: ADMIN_SECRET,
       SEED_DEMO: 'true',
       SEED_DEMO_PRINCIPALS: 'false',
       ...env,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ADMIN_ID, ADMIN_SECRET, basic } from '../support/oauth';
-import { spawnServer, waitForOk, type Spawned } from '../support/process';
+import { sharedInstanceEnv, spawnServer, waitForOk, type Spawned } from '../support/process';
 
 /**
  * Two app processes on one PostgreSQL server (revocation takes effect on every instance at
@@ -21,15 +21,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('two instances on one database',
   const start = async () => {
     const port = await freePort();
     const proc = spawnServer({
-      DATABASE_URL: db.url,
+      ...sharedInstanceEnv(db.url),
       PORT: String(port),
-      ISSUER: 'http://scopegate.test',
-      LOG_LEVEL: 'warn',
-      KEYS_ENCRYPTION_KEY: 'q3X9vJ2mTz8LwR5nB1cY7uK4pH6sD0fG2aE8iO3lN5w',
-      SECRET_PEPPER: 'a-test-pepper-that-is-long-enough-0123456789',
-      AUDIT_KEY: 'dGVzdC1hdWRpdC1rZXktb2YtMzItYnl0ZXMtZm9yLWUyZQ',
-      ADMIN_CLIENT_ID: ADMIN_ID,
-      ADMIN_CLIENT_SECRET: ADMIN_SECRET,
       KEY_PUBLISH_LEAD: '0',
     });
     const url = `http://127.0.0.1:${port}`;

@@ -4,16 +4,10 @@ import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeKey, decrypt } from '../../src/platform/crypto';
-import {
-  freePort,
-  startTestApp,
-  TEST_AUDIT_KEY,
-  TEST_KEYS_ENCRYPTION_KEY,
-  type TestApp,
-} from '../support/app';
+import { freePort, startTestApp, TEST_KEYS_ENCRYPTION_KEY, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ADMIN_ENV, ADMIN_ID, ADMIN_SECRET, adminToken, api, basic } from '../support/oauth';
-import { spawnServer, waitForOk, type Spawned } from '../support/process';
+import { sharedInstanceEnv, spawnServer, waitForOk, type Spawned } from '../support/process';
 
 const DataSourceToken = getDataSourceToken() as unknown as new () => DataSource;
 
@@ -148,15 +142,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('key revocation across two insta
   const start = async () => {
     const port = await freePort();
     const proc = spawnServer({
-      DATABASE_URL: db.url,
+      ...sharedInstanceEnv(db.url),
       PORT: String(port),
-      ISSUER: 'http://scopegate.test',
-      LOG_LEVEL: 'warn',
-      KEYS_ENCRYPTION_KEY: TEST_KEYS_ENCRYPTION_KEY,
-      AUDIT_KEY: TEST_AUDIT_KEY, // shares the database (and its audit chain) with the in-process app
-      SECRET_PEPPER: 'a-test-pepper-that-is-long-enough-0123456789',
-      ADMIN_CLIENT_ID: ADMIN_ID,
-      ADMIN_CLIENT_SECRET: ADMIN_SECRET,
     });
     const url = `http://127.0.0.1:${port}`;
     await waitForOk(`${url}/health/ready`, 60_000);

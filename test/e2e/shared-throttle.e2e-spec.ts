@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, TEST_AUDIT_KEY } from '../support/app';
+import { freePort } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ADMIN_ID, ADMIN_SECRET, basic } from '../support/oauth';
-import { spawnServer, waitForOk, type Spawned } from '../support/process';
+import { sharedInstanceEnv, spawnServer, waitForOk, type Spawned } from '../support/process';
 
 const rawBasic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -21,15 +21,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('throttles shared by two instanc
   const start = async () => {
     const port = await freePort();
     const proc = spawnServer({
-      DATABASE_URL: db.url,
+      ...sharedInstanceEnv(db.url),
       PORT: String(port),
-      ISSUER: 'http://scopegate.test',
-      LOG_LEVEL: 'warn',
-      KEYS_ENCRYPTION_KEY: 'q3X9vJ2mTz8LwR5nB1cY7uK4pH6sD0fG2aE8iO3lN5w',
-      AUDIT_KEY: TEST_AUDIT_KEY, // every instance of one database shares it
-      SECRET_PEPPER: 'a-test-pepper-that-is-long-enough-0123456789',
-      ADMIN_CLIENT_ID: ADMIN_ID,
-      ADMIN_CLIENT_SECRET: ADMIN_SECRET,
       SEED_DEMO: 'true', // the roles
       SEED_DEMO_PRINCIPALS: 'false',
     });

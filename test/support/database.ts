@@ -38,8 +38,22 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     drop: async () => {
       const c = new Client({ connectionString: serverUrl });
       await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      try {
+        // FORCE cannot end an autovacuum worker that a test's heavy rewrites started (42501, it is not
+        // ours to signal): it ends by itself soon, so try again for a while.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            return;
+          } catch (err) {
+            const code = (err as { code?: string }).code;
+            if ((code !== '42501' && code !== '55006') || attempt >= 50) throw err;
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      } finally {
+        await c.end();
+      }
     },
   };
 }

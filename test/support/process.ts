@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { TEST_AUDIT_KEY, TEST_KEYS_ENCRYPTION_KEY, TEST_SECRET_PEPPER } from './app';
+import { ADMIN_ID, ADMIN_SECRET } from './oauth';
 
 export const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -8,6 +10,24 @@ export interface Spawned {
   stdout: () => string;
   stderr: () => string;
   exited: Promise<number | null>;
+}
+
+/**
+ * What every server process on one database must share with the others (and with the in-process test
+ * app): the keys, the pepper, the audit key, the bootstrapped admin client. Tests spread it and add their
+ * own settings (PORT first of all).
+ */
+export function sharedInstanceEnv(databaseUrl: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    ISSUER: 'http://scopegate.test',
+    LOG_LEVEL: 'warn',
+    KEYS_ENCRYPTION_KEY: TEST_KEYS_ENCRYPTION_KEY,
+    SECRET_PEPPER: TEST_SECRET_PEPPER,
+    AUDIT_KEY: TEST_AUDIT_KEY,
+    ADMIN_CLIENT_ID: ADMIN_ID,
+    ADMIN_CLIENT_SECRET: ADMIN_SECRET,
+  };
 }
 
 /** Runs the built server (`dist/src/main.js`, as `npm start` does) with exactly this environment. */
