@@ -269,7 +269,11 @@ export class ScopesService {
   }
 
   private async updateRoleRow(sql: string, [name, scope]: [string, string]): Promise<RoleEntity> {
-    const result = (await this.roles.query(sql, [name, scope])) as [Record<string, unknown>[], number];
+    // A scope deleted since assertScopes: the roles.scopes trigger refuses it (scopeRefused, 400).
+    const result = (await this.roles.query(sql, [name, scope]).catch(scopeRefused)) as [
+      Record<string, unknown>[],
+      number,
+    ];
     const [row] = result[0];
     if (!row) {
       await this.getRole(name);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app';
 import { authorizeFlow, pkcePair, refreshAsDemoSpa, seedDelegation, CALLBACK } from '../support/delegation';
@@ -92,6 +93,29 @@ describe('APIs and audiences (RFC 8707 resource indicators)', () => {
         (await call('/admin/roles/viewer/scopes', { method: 'POST', body: { scope: 'no:such' } })).status,
       ).toBe(400);
     });
+
+    it.skipIf(!process.env.TEST_DATABASE_URL)(
+      'answers 400, not 500, when the scope is deleted while it is being added to a role',
+      async () => {
+        expect((await call('/admin/scopes', { method: 'POST', body: { name: 'race:x' } })).status).toBe(201);
+        const other = new Client({ connectionString: app.db.url });
+        await other.connect();
+        try {
+          // The delete holds the scope row until it commits; the addition passes its check meanwhile
+          // and then waits for that row in the database.
+          await other.query('BEGIN');
+          await other.query(`DELETE FROM scopes WHERE name = 'race:x'`);
+          const adding = call('/admin/roles/viewer/scopes', { method: 'POST', body: { scope: 'race:x' } });
+          await new Promise((r) => setTimeout(r, 500));
+          await other.query('COMMIT');
+          const res = await adding;
+          expect(res.status).toBe(400);
+          expect((await call('/admin/roles/viewer')).body.scopes).not.toContain('race:x');
+        } finally {
+          await other.end();
+        }
+      },
+    );
 
     it('keeps both of two concurrent single-scope additions', async () => {
       const results = await Promise.all(
