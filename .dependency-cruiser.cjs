@@ -5,16 +5,18 @@
 //   0  protocol/ (pure RFC rules), platform/, config/  — protocol imports nothing else of src/
 //   1  domain, itself ordered: audit < keys < scopes < tokens < clients, users < apis
 //      (clients and users do not import each other)
-//   2  oauth/, resource-server/, admin/  — oauth and admin do not import each other; resource-server
-//      imports neither of them, no domain folder and no database code (it needs no database)
+//   2  oauth/, admin/  — they do not import each other
 //   3  demo/, ops/, database/ (the app's list of entities and migrations) and the top-level
 //      src/app.module.ts, core.module.ts, bootstrap.ts, main.ts, swagger.ts
 // protocol/ also imports no framework or database package (@nestjs/*, nestjs-*, typeorm, pg, pg-*,
 // PGlite, fastify, @fastify/*, passport*); node builtins, jose and other pure libraries are fine.
 // No import cycles anywhere. Spec files (*.spec.ts) sit in their folder's layer and follow the same
 // rules. Type-only imports count: they couple the layers all the same. A folder that does not exist
-// simply matches nothing. Two warnings (they do not fail the check): resource-server/ reaching
-// database code through other modules, and an import of a src/ module that is in no layer.
+// simply matches nothing. A warning (it does not fail the check): an import of a src/ module that is in
+// no layer.
+// packages/nest/ (@scopegate/nest, the resource-server side every API and Scopegate itself use) sits
+// below all of src/: it imports nothing of src/, no database package and no HTTP framework (it works on
+// Fastify and Express through Nest); its core/ imports no Nest at all (the gateway reuses it).
 
 const under = (...dirs) => `^src/(${dirs.join('|')})/`;
 /** An npm package (or a subpath of it), resolved in node_modules or, when not installed, by name. */
@@ -25,7 +27,7 @@ const pkg = (...names) => {
 
 const LAYER0 = ['protocol', 'platform', 'config'];
 const DOMAIN = ['audit', 'keys', 'scopes', 'tokens', 'clients', 'users', 'apis'];
-const LAYER2 = ['oauth', 'resource-server', 'admin'];
+const LAYER2 = ['oauth', 'admin'];
 const LAYER3_DIRS = ['demo', 'ops', 'database'];
 const LAYER3 = [
   under(...LAYER3_DIRS),
@@ -114,49 +116,39 @@ module.exports = {
       [under(...DOMAIN, ...LAYER2), ...LAYER3],
     ),
     ...domainRules,
-    upward(
-      'oauth',
-      'layer 2',
-      'layers 0 and 1, src/resource-server/ and itself — not src/admin/ or layer 3',
-      [under('admin'), ...LAYER3],
-    ),
-    upward(
-      'admin',
-      'layer 2',
-      'layers 0 and 1, src/resource-server/ and itself — not src/oauth/ or layer 3',
-      [under('oauth'), ...LAYER3],
-    ),
-    upward(
-      'resource-server',
-      'layer 2, the token-verifying side other apps reuse',
-      'layer 0 (without src/platform/db/) and itself — not src/oauth/, src/admin/ or layer 3',
-      [under('oauth', 'admin'), ...LAYER3],
-    ),
+    upward('oauth', 'layer 2', 'layers 0 and 1 and itself — not src/admin/ or layer 3', [
+      under('admin'),
+      ...LAYER3,
+    ]),
+    upward('admin', 'layer 2', 'layers 0 and 1 and itself — not src/oauth/ or layer 3', [
+      under('oauth'),
+      ...LAYER3,
+    ]),
     {
-      name: 'resource-server-imports-domain',
+      name: 'package-imports-app',
       severity: 'error',
-      comment:
-        'src/resource-server/ verifies tokens without the domain: it may not import ' +
-        `${DOMAIN.map((d) => `src/${d}/`).join(', ')}.`,
-      from: { path: under('resource-server') },
-      to: { path: under(...DOMAIN) },
+      comment: 'packages/nest/ is used by other applications: it may not import anything of src/.',
+      from: { path: '^packages/nest/src/' },
+      to: { path: '^src/' },
     },
     {
-      name: 'resource-server-imports-database',
+      name: 'package-imports-database-or-framework',
       severity: 'error',
       comment:
-        'src/resource-server/ needs no database: no typeorm, pg, @nestjs/typeorm, PGlite or src/platform/db/.',
-      from: { path: under('resource-server') },
-      to: { path: [DATABASE_PACKAGES, '^src/platform/db/'] },
+        'packages/nest/ verifies tokens without a database and on any Nest platform: no typeorm, pg, ' +
+        'PGlite, fastify, express or @nestjs/platform-*.',
+      from: { path: '^packages/nest/src/' },
+      to: {
+        path: [DATABASE_PACKAGES, pkg('fastify', '@fastify/[^/]+', 'express', '@nestjs/platform-[^/]+')],
+      },
     },
     {
-      name: 'resource-server-reaches-database',
-      severity: 'warn',
+      name: 'package-core-imports-nest',
+      severity: 'error',
       comment:
-        'src/resource-server/ reaches database code through other modules (see the chain): ' +
-        'it then drags a database driver into apps that only verify tokens.',
-      from: { path: under('resource-server') },
-      to: { path: [DATABASE_PACKAGES, '^src/platform/db/'], reachable: true },
+        'packages/nest/src/core/ is framework-independent (the gateway reuses it): no @nestjs/*, rxjs.',
+      from: { path: '^packages/nest/src/core/' },
+      to: { path: [pkg('@nestjs/[^/]+', 'rxjs', 'reflect-metadata'), '^packages/nest/src/nest/'] },
     },
     {
       name: 'no-circular',

@@ -1,22 +1,20 @@
+import { AccessTokenAuthenticator, ApiCallRecorder, ClaimCatalog, ScopegateModule } from '@scopegate/nest';
 import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
-import { ResourceServerModule } from './resource-server/resource-server.module';
-import {
-  AccessTokenAuthenticator,
-  ApiCallRecorder,
-  ClaimCatalog,
-} from './resource-server/resource-server.ports';
+import { apiCallEvent } from './audit/api-call.event';
 import { ScopesModule } from './scopes/scopes.module';
 import { ScopesService } from './scopes/scopes.service';
 import { AccessTokenVerifier } from './tokens/access-token-verifier';
 import { TokensModule } from './tokens/tokens.module';
 
 /**
- * The resource server bound to this application's domain: tokens are verified by AccessTokenVerifier,
- * claim categories come from the scope catalog, API calls go to the audit log (batched).
- * The factories' return types make the compiler check that each domain class fits its port.
+ * Scopegate's own routes are protected by the same package other teams use (@scopegate/nest: one
+ * guard, one set of decorators, one claims filter), with its ports bound to this application's domain:
+ * tokens are verified by AccessTokenVerifier against our own keys and revocation set, claim
+ * categories come from the scope catalog, calls go to the audit log (batched). The factories' return
+ * types make the compiler check that each domain class fits its port.
  */
-export const ResourceServer = ResourceServerModule.forRoot({
+export const ResourceServer = ScopegateModule.forPorts({
   imports: [TokensModule, ScopesModule, AuditModule],
   providers: [
     {
@@ -31,7 +29,9 @@ export const ResourceServer = ResourceServerModule.forRoot({
     },
     {
       provide: ApiCallRecorder,
-      useFactory: (audit: AuditService): ApiCallRecorder => ({ record: (event) => audit.recordLater(event) }),
+      useFactory: (audit: AuditService): ApiCallRecorder => ({
+        record: (call) => audit.recordLater(apiCallEvent(call)),
+      }),
       inject: [AuditService],
     },
   ],

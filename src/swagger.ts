@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { CLAIM_CATEGORY_EXTENSION } from './resource-server/claims/claim-category.decorator';
+import { CLAIM_CATEGORY_EXTENSION } from '@scopegate/nest';
 import type { AppConfig } from './config/env';
 import { ScopesService } from './scopes/scopes.service';
 

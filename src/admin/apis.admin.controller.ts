@@ -10,8 +10,8 @@ import {
 } from '@nestjs/swagger';
 import { ApisService } from '../apis/apis.service';
 import { ApiResponseDto, CreateApiDto, UpdateApiDto } from '../apis/dto/api.dto';
-import { Authenticated, CurrentPrincipal } from '../resource-server/decorators';
-import type { Principal } from '../resource-server/principal';
+import { Authenticated, CurrentPrincipal } from '@scopegate/nest';
+import type { Principal } from '@scopegate/nest';
 import { Meta, type RequestMeta } from '../platform/http/request-meta';
 
 @ApiTags('admin: APIs')

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from '../resource-server/decorators';
-import type { Principal } from '../resource-server/principal';
+import { Authenticated, CurrentPrincipal } from '@scopegate/nest';
+import type { Principal } from '@scopegate/nest';
 import { Meta, type RequestMeta } from '../platform/http/request-meta';
 import { AuditArchiveService } from '../audit/audit-archive.service';
 import { AuditQueryService } from '../audit/audit-query.service';

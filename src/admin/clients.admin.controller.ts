@@ -6,8 +6,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from '../resource-server/decorators';
-import type { Principal } from '../resource-server/principal';
+import { Authenticated, CurrentPrincipal } from '@scopegate/nest';
+import type { Principal } from '@scopegate/nest';
 import { PageQueryDto } from '../platform/pagination/page-query.dto';
 import { Meta, type RequestMeta } from '../platform/http/request-meta';
 import { ClientsService, type IssuedCredentials } from '../clients/clients.service';

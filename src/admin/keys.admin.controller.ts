@@ -9,8 +9,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { Authenticated, CurrentPrincipal } from '../resource-server/decorators';
-import type { Principal } from '../resource-server/principal';
+import { Authenticated, CurrentPrincipal } from '@scopegate/nest';
+import type { Principal } from '@scopegate/nest';
 import { Meta, type RequestMeta } from '../platform/http/request-meta';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../config/env';
 import { KeysService } from '../keys/keys.service';

@@ -6,8 +6,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from '../resource-server/decorators';
-import type { Principal } from '../resource-server/principal';
+import { Authenticated, CurrentPrincipal } from '@scopegate/nest';
+import type { Principal } from '@scopegate/nest';
 import { Meta, type RequestMeta } from '../platform/http/request-meta';
 import { AuditQueryService } from '../audit/audit-query.service';
 import { RevocationService } from '../tokens/revocation.service';

@@ -2,7 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../config/env';
-import { verifyAccessToken } from '../protocol/access-token';
+import { verifyAccessToken } from '@scopegate/nest/core';
 import { JwsService } from './jws.service';
 import { generateKeyPair } from './key-material';
 

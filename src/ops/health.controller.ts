@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import { KeysService } from '../keys/keys.service';
 import { NotificationsService } from '../platform/db/notifications.service';
 import { poolAnswers } from '../platform/db/pool-check';
-import { Public } from '../resource-server/decorators';
+import { Public } from '@scopegate/nest';
 
 /** How long readiness waits for a pooled connection: requests that cannot get one in this time fail. */
 const POOL_CHECK_TIMEOUT_MS = 2000;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { bearerTokenOf } from '../protocol/bearer-token';
+import { bearerTokenOf } from '@scopegate/nest/core';
 import { InvalidTokenError, MissingTokenError, type OAuthError } from '../protocol/errors';
 import { safeEqual } from '../platform/crypto';
 import type { MetricsService } from '../platform/metrics/metrics.service';

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { ConfigService } from '@nestjs/config';
 import { ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { AppConfig } from '../config/env';
-import { Public } from '../resource-server/decorators';
+import { Public } from '@scopegate/nest';
 import { MetricsService } from '../platform/metrics/metrics.service';
 import { assertMetricsAccess, METRICS_CONTENT_TYPE } from './metrics-access';
 

@@ -13,9 +13,9 @@ import {
   type AccessTokenPolicy,
   type Principal,
   type VerifiedAccessToken,
-} from '../protocol/access-token';
+} from '@scopegate/nest/core';
 import { InvalidTokenError } from '../protocol/errors';
-import { VerifiedTokenCache } from '../platform/verified-token.cache';
+import { VerifiedTokenCache } from '@scopegate/nest/core';
 import { isDatabaseUnavailable } from '../platform/unavailable';
 import { RevocationService } from './revocation.service';
 

@@ -20,7 +20,7 @@ import {
   type JWTPayload,
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MAX_TOKEN_LENGTH } from '../../src/protocol/bearer-token';
+import { MAX_TOKEN_LENGTH } from '@scopegate/nest/core';
 import { Clock } from '../../src/platform/clock';
 import type { DemoCredential } from '../../src/demo/seeds/demo-seeder';
 import { KeysService, type SigningKey } from '../../src/keys/keys.service';

@@ -4,7 +4,7 @@ import { ModulesContainer, Reflector } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IS_PUBLIC, REQUIRED_SCOPES } from '../../src/resource-server/decorators';
+import { IS_PUBLIC, REQUIRED_SCOPES } from '@scopegate/nest';
 import { demoCustomerId, demoCustomers } from '../../src/demo/seeds/demo-customers';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/chromium';

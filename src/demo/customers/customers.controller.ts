@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from '../../resource-server/decorators';
-import type { Principal } from '../../resource-server/principal';
-import { ClaimsService } from '../../resource-server/claims/claims.service';
+import { Authenticated, CurrentPrincipal } from '@scopegate/nest';
+import type { Principal } from '@scopegate/nest';
+import { ClaimsService } from '@scopegate/nest';
 import { PageQueryDto } from '../../platform/pagination/page-query.dto';
 import { CustomerDto, CustomerPageDto, UpdateCustomerDto } from './dto/customer.dto';
 import { CustomersService } from './customers.service';

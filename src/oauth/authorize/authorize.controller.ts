@@ -2,7 +2,7 @@ import { Body, Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiConsumes, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from '../../resource-server/decorators';
+import { Public } from '@scopegate/nest';
 import { Clock } from '../../platform/clock';
 import { Meta, type RequestMeta } from '../../platform/http/request-meta';
 import type { AppConfig } from '../../config/env';

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Public } from '../../resource-server/decorators';
+import { Public } from '@scopegate/nest';
 import { ACCESS_TOKEN_ALGORITHMS } from '../../tokens/access-token-verifier';
 import type { AppConfig } from '../../config/env';
 import { KeysService } from '../../keys/keys.service';

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../../audit/audit.service';
-import { Public } from '../../resource-server/decorators';
+import { Public } from '@scopegate/nest';
 import type { ClientEntity } from '../../clients/client.entity';
 import { ClientsService } from '../../clients/clients.service';
 import { Meta, type RequestMeta } from '../../platform/http/request-meta';

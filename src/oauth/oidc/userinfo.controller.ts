@@ -1,7 +1,7 @@
 import { Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentPrincipal } from '../../resource-server/decorators';
-import type { Principal } from '../../resource-server/principal';
+import { Authenticated, CurrentPrincipal } from '@scopegate/nest';
+import type { Principal } from '@scopegate/nest';
 import { UsersService } from '../../users/users.service';
 import { InvalidTokenError } from '../../protocol/errors';
 
@@ -38,12 +38,12 @@ export class UserinfoController {
     if (!user || user.status !== 'active')
       throw new InvalidTokenError('The token does not belong to an active user');
     const out: Record<string, unknown> = { sub: user.id };
-    if (principal.scopes.has('profile')) {
+    if (principal.scopes.includes('profile')) {
       out.name = user.name;
       out.preferred_username = user.username;
       out.updated_at = Math.floor(user.updatedAt.getTime() / 1000);
     }
-    if (principal.scopes.has('email') && user.email) {
+    if (principal.scopes.includes('email') && user.email) {
       out.email = user.email;
       // Addresses are entered by administrators, not verified by the user.
       out.email_verified = false;

@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../../resource-server/decorators';
+import { Authenticated } from '@scopegate/nest';
 import { RESOURCE_SERVER_SCOPE } from '../../scopes/built-in';
 import { ScopesService } from '../../scopes/scopes.service';
 

@@ -3,8 +3,8 @@ import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KeysService } from '../../keys/keys.service';
 import { NotificationsService } from '../../platform/db/notifications.service';
-import { Authenticated, CurrentPrincipal } from '../../resource-server/decorators';
-import type { Principal } from '../../resource-server/principal';
+import { Authenticated, CurrentPrincipal } from '@scopegate/nest';
+import type { Principal } from '@scopegate/nest';
 import { RESOURCE_SERVER_SCOPE } from '../../scopes/built-in';
 import { ScopesService } from '../../scopes/scopes.service';
 import { RevocationService, type RevokedToken } from '../../tokens/revocation.service';
@@ -49,7 +49,7 @@ export class RevocationFeedController {
   @ApiOperation({
     summary: 'Revocation feed for resource servers (Server-Sent Events)',
     description:
-      'Events: `revoked` (`{"tokens":[{"jti","exp"}]}`), `ready` (end of the snapshot or replay), `keys` (refetch the JWKS), ' +
+      'Events: `revoked` (`{"tokens":[{"jti","exp"}]}`), `ready` (end of the snapshot or replay; `heartbeat_ms` announces the heartbeat interval), `keys` (refetch the JWKS), ' +
       '`catalog` (refetch the claims catalog), `heartbeat`. Reconnect with `Last-Event-ID` to resume.',
   })
   @ApiProduces('text/event-stream')
@@ -133,7 +133,11 @@ export class RevocationFeedController {
         send('revoked', { tokens: tokens.slice(i, i + SNAPSHOT_CHUNK) });
       if (pending.length) send('revoked', { tokens: pending.splice(0) });
       live = true;
-      send('ready', { resumed: since !== undefined, count: tokens.length }, asOf.getTime());
+      send(
+        'ready',
+        { resumed: since !== undefined, count: tokens.length, heartbeat_ms: FEED_HEARTBEAT_MS },
+        asOf.getTime(),
+      );
     } catch {
       // The database did not answer: end the stream; the client retries (and fails closed meanwhile).
       close();

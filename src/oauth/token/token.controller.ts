@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AuditService } from '../../audit/audit.service';
-import { Public } from '../../resource-server/decorators';
+import { Public } from '@scopegate/nest';
 import { Meta, type RequestMeta } from '../../platform/http/request-meta';
 import { ClientAuthenticator } from './client-authenticator';
 import {

@@ -12,7 +12,7 @@ import {
   MinLength,
   ValidateBy,
 } from 'class-validator';
-import { ClaimCategory } from '../../../resource-server/claims/claim-category.decorator';
+import { ClaimCategory } from '@scopegate/nest';
 import type { CustomerEntity } from '../customer.entity';
 
 /**

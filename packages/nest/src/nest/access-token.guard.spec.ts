@@ -1,11 +1,14 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { refused, type Principal } from '../protocol/access-token';
-import { OAuthError } from '../protocol/errors';
+import { refused, type Principal } from '../core/access-token';
+import { InsufficientScopeError, OAuthError } from '../core/errors';
 import { AccessTokenGuard } from './access-token.guard';
-import { Authenticated, Public, type AuthenticatedRequest } from './decorators';
-import type { AccessTokenAuthenticator, ApiCallEvent, ApiCallRecorder } from './resource-server.ports';
+import { Authenticated, Public } from './decorators';
+import type { ScopegateRequest } from './http-request';
+import type { AccessTokenAuthenticator, ApiCall, ApiCallRecorder } from './ports';
+
+type AuthenticatedRequest = ScopegateRequest;
 
 class Routes {
   @Public() open() {}
@@ -18,8 +21,9 @@ const principal: Principal = {
   jti: 'jti-1',
   sub: 'client-1',
   clientId: 'client-1',
-  scopes: new Set(['customers:read']),
+  scopes: ['customers:read'],
   exp: Math.floor(Date.now() / 1000) + 300,
+  aud: ['https://api.example'],
   kid: 'k1',
 };
 
@@ -39,13 +43,14 @@ function context(handler: keyof Routes, req: AuthenticatedRequest): ExecutionCon
   return {
     getHandler: () => Routes.prototype[handler],
     getClass: () => Routes,
+    getType: () => 'http',
     switchToHttp: () => ({ getRequest: () => req }),
   } as unknown as ExecutionContext;
 }
 
 describe('AccessTokenGuard (RFC 6750 §3, deny by default)', () => {
   let authenticator: { authenticate: ReturnType<typeof vi.fn> };
-  let events: ApiCallEvent[];
+  let events: ApiCall[];
   let guard: AccessTokenGuard;
 
   const refusal = async (handler: keyof Routes, req: AuthenticatedRequest) => {
@@ -89,18 +94,22 @@ describe('AccessTokenGuard (RFC 6750 §3, deny by default)', () => {
     expect(await guard.canActivate(context('undeclared', request('Bearer good')))).toBe(true);
   });
 
-  it('no token: 401 with a bare challenge, audited as invalid_token', async () => {
+  it('no token: 401 with a bare challenge, recorded as a refusal', async () => {
     const err = await refusal('read', request());
     expect(err.status).toBe(401);
     expect(err.headers['WWW-Authenticate']).toBe('Bearer realm="scopegate"');
-    expect(events).toEqual([
-      {
-        type: 'api.call',
-        outcome: 'denied',
-        details: { method: 'GET', path: '/customers/:id', reason: 'invalid_token', status: 401 },
-        meta: { requestId: 'req-1', ip: '127.0.0.1', userAgent: undefined },
-      },
-    ]);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      decision: 'denied',
+      principal: undefined,
+      method: 'GET',
+      route: '/customers/:id',
+      url: '/customers/1',
+      status: 401,
+      requestId: 'req-1',
+      ip: '127.0.0.1',
+    });
+    expect(events[0].error).toBe(err);
   });
 
   it('a bad token: 401 invalid_token with the verifier’s description', async () => {
@@ -109,7 +118,7 @@ describe('AccessTokenGuard (RFC 6750 §3, deny by default)', () => {
       error: 'invalid_token',
       error_description: 'The access token signature is invalid',
     });
-    expect(events[0]).toMatchObject({ outcome: 'denied', details: { reason: 'invalid_token', status: 401 } });
+    expect(events[0]).toMatchObject({ decision: 'denied', status: 401, error: err });
   });
 
   it('a malformed Authorization header: 401 invalid_token without asking the verifier', async () => {
@@ -118,27 +127,33 @@ describe('AccessTokenGuard (RFC 6750 §3, deny by default)', () => {
     expect(authenticator.authenticate).not.toHaveBeenCalled();
   });
 
-  it('a missing scope: 403 insufficient_scope naming the route’s scopes, audited with the caller', async () => {
+  it('a missing scope: 403 insufficient_scope naming the route’s scopes, recorded with the caller', async () => {
     const err = await refusal('write', request('Bearer good'));
     expect(err.status).toBe(403);
     expect(err.headers['WWW-Authenticate']).toContain('scope="customers:read customers:write"');
-    expect(events).toEqual([
-      {
-        type: 'api.call',
-        outcome: 'denied',
-        actor: 'client-1',
-        subject: 'client-1',
-        clientId: 'client-1',
-        jti: 'jti-1',
-        details: {
-          method: 'GET',
-          path: '/customers/:id',
-          reason: 'insufficient_scope',
-          required: ['customers:read', 'customers:write'],
-          status: 403,
-        },
-        meta: { requestId: 'req-1', ip: '127.0.0.1', userAgent: undefined },
-      },
-    ]);
+    expect(err).toBeInstanceOf(InsufficientScopeError);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      decision: 'denied',
+      principal,
+      route: '/customers/:id',
+      status: 403,
+      scopesUsed: ['customers:read', 'customers:write'],
+    });
+  });
+
+  it('reads an Express request too (route pattern from req.route, a request id generated)', async () => {
+    const req = {
+      method: 'GET',
+      url: '/orders/7',
+      baseUrl: '/v1',
+      route: { path: '/orders/:id' },
+      headers: {},
+      query: {},
+      ip: '10.0.0.1',
+    } as unknown as AuthenticatedRequest;
+    await refusal('read', req);
+    expect(events[0]).toMatchObject({ route: '/v1/orders/:id', url: '/orders/7', ip: '10.0.0.1' });
+    expect(events[0].requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -101,8 +101,9 @@ describe('verifyAccessToken accepts (RFC 9068 §4)', () => {
       jti: c.jti,
       sub: 'user-1',
       clientId: 'client-1',
-      scopes: new Set(['a', 'b']),
+      scopes: ['a', 'b'],
       exp: now + 300,
+      aud: [AUDIENCE],
       kid: 'es',
     });
   });

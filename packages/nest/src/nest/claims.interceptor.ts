@@ -1,8 +1,8 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { from, mergeMap, type Observable } from 'rxjs';
-import type { AuthenticatedRequest } from '../decorators';
-import { ClaimCatalog } from '../resource-server.ports';
-import { filterClaims } from './claims-filter';
+import { mergeMap, type Observable } from 'rxjs';
+import { filterClaims } from '../core/claims-filter';
+import type { ScopegateRequest } from './http-request';
+import { ClaimCatalog } from './ports';
 
 /**
  * Global: every response to a token-authenticated request loses the fields whose claim category the
@@ -13,15 +13,13 @@ export class ClaimsInterceptor implements NestInterceptor {
   constructor(private readonly catalog: ClaimCatalog) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const principal = ctx.switchToHttp().getRequest<AuthenticatedRequest>().user;
+    const principal = ctx.switchToHttp().getRequest<ScopegateRequest>().user;
     if (!principal) return next.handle();
     return next
       .handle()
       .pipe(
-        mergeMap((body) =>
-          from(
-            this.catalog.categoriesGrantedBy(principal.scopes).then((granted) => filterClaims(body, granted)),
-          ),
+        mergeMap(async (body: unknown) =>
+          filterClaims(body, await this.catalog.categoriesGrantedBy(principal.scopes)),
         ),
       );
   }

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InsufficientScopeError } from '../../protocol/errors';
-import type { Principal } from '../principal';
-import { ClaimCatalog } from '../resource-server.ports';
-import { ungrantedFields } from './claims-filter';
+import type { Principal } from '../core/access-token';
+import { ungrantedFields } from '../core/claims-filter';
+import { InsufficientScopeError } from '../core/errors';
+import { ClaimCatalog } from './ports';
 
+/** Claim categories in request bodies: what the claims interceptor is for responses. */
 @Injectable()
 export class ClaimsService {
   constructor(private readonly catalog: ClaimCatalog) {}

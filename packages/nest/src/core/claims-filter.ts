@@ -1,4 +1,4 @@
-import { claimFieldsOf } from './claim-category.decorator';
+import { claimFieldsOf } from './claim-fields';
 
 /**
  * Returns a copy of `value` without the fields whose claim category is not in `granted` — in single

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ClaimCategory } from './claim-category.decorator';
+import { declareClaimCategory } from './claim-fields';
 import { filterClaims, ungrantedFields } from './claims-filter';
+
+const ClaimCategory =
+  (category: string): PropertyDecorator =>
+  (target, key) =>
+    declareClaimCategory(target.constructor, key, category);
 
 class Address {
   @ClaimCategory('address') street = 'Main St 1';

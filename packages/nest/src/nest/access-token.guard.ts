@@ -1,17 +1,17 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { refused, type Principal } from '../protocol/access-token';
-import { bearerTokenOf } from '../protocol/bearer-token';
-import { InsufficientScopeError, MissingTokenError } from '../protocol/errors';
-import { apiCallEvent } from './api-call.event';
-import { IS_PUBLIC, REQUIRED_SCOPES, type AuthenticatedRequest } from './decorators';
-import { AccessTokenAuthenticator, ApiCallRecorder } from './resource-server.ports';
+import { refused, type Principal } from '../core/access-token';
+import { bearerTokenOf } from '../core/bearer-token';
+import { InsufficientScopeError, MissingTokenError, OAuthError } from '../core/errors';
+import { IS_PUBLIC, REQUIRED_SCOPES } from './decorators';
+import { requestInfoOf, routeOf, type ScopegateRequest } from './http-request';
+import { AccessTokenAuthenticator, ApiCallRecorder } from './ports';
 
 /**
  * The global guard, deny by default: a route needs a valid access token carrying every scope its
  * `@Authenticated({ scopes })` names, unless it is `@Public()`. Refusals are RFC 6750 §3 errors —
  * no token: 401 with a bare challenge; a bad one: 401 invalid_token; a missing scope: 403
- * insufficient_scope — and each is audited.
+ * insufficient_scope — and each is recorded.
  */
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
@@ -22,21 +22,35 @@ export class AccessTokenGuard implements CanActivate {
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (ctx.getType() !== 'http') return true;
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const required = this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [];
-    const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+    const req = ctx.switchToHttp().getRequest<ScopegateRequest>();
     try {
       req.user = await this.principalOf(req);
-      if (required.some((s) => !req.user!.scopes.has(s))) throw new InsufficientScopeError(required);
+      const missing = required.filter((s) => !req.user!.scopes.includes(s));
+      if (missing.length) throw new InsufficientScopeError(required);
       return true;
     } catch (error) {
-      void this.recorder.record(apiCallEvent(req, { decision: 'denied', principal: req.user, error }));
+      void this.recorder.record({
+        decision: 'denied',
+        principal: req.user,
+        method: req.method,
+        route: routeOf(req),
+        url: req.url.split('?')[0],
+        status: error instanceof OAuthError ? error.status : 401,
+        failed: false,
+        scopesUsed: required,
+        error,
+        ...requestInfoOf(req),
+        occurredAt: new Date(),
+      });
       throw error;
     }
   }
 
-  private async principalOf(req: AuthenticatedRequest): Promise<Principal> {
+  private async principalOf(req: ScopegateRequest): Promise<Principal> {
     const token = bearerTokenOf(req);
     if (token === undefined) throw new MissingTokenError();
     if (token === '') throw refused('malformed');

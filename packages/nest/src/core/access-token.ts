@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { MAX_TOKEN_LENGTH } from './bearer-token';
-import { InvalidTokenError } from './errors';
+import { InvalidTokenError, TemporarilyUnavailableError } from './errors';
 
 /** RFC 9068 §2.2 claims every access token carries, with their JSON types. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -50,9 +50,12 @@ export interface Principal {
   /** Client id (client credentials) or user id. */
   sub: string;
   clientId: string;
-  scopes: ReadonlySet<string>;
+  /** The token's scopes (RFC 6749 §3.3), in the order the token lists them. */
+  scopes: string[];
   /** Expiry, seconds since the epoch. */
   exp: number;
+  /** The resources the token is meant for (RFC 8707 / RFC 9068 §2.2 `aud`). */
+  aud: string[];
   /** The key that signed the token (a cached principal is refused once that key is unpublished). */
   kid?: string;
 }
@@ -118,6 +121,8 @@ export async function verifyAccessToken(
   } catch (err) {
     // jose checks `exp` last, after the signature and every other claim: an expired token got this far.
     if (policy.allowExpired && err instanceof errors.JWTExpired) payload = err.payload;
+    // The key could not be looked up (its store is away): not a verdict on the token.
+    else if (err instanceof TemporarilyUnavailableError) throw err;
     else throw asInvalidToken(err);
   }
   return { claims: typedClaims(payload), kid };
@@ -136,8 +141,9 @@ export function principalOf({ claims, kid }: VerifiedAccessToken): Principal {
     jti: claims.jti,
     sub: claims.sub,
     clientId: claims.client_id,
-    scopes: new Set(claims.scope.split(' ').filter(Boolean)),
+    scopes: claims.scope.split(' ').filter(Boolean),
     exp: claims.exp,
+    aud: audiences(claims),
     kid,
   };
 }
