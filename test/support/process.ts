@@ -4,6 +4,8 @@ import { TEST_AUDIT_KEY, TEST_KEYS_ENCRYPTION_KEY, TEST_SECRET_PEPPER } from './
 import { ADMIN_ID, ADMIN_SECRET } from './oauth';
 
 export const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+/** The example API protected by @scopegate/nest (built by `npm run build`). */
+export const ORDERS_API_MAIN = join(__dirname, '..', '..', 'examples', 'orders-api', 'dist', 'main.js');
 
 export interface Spawned {
   child: ChildProcess;
@@ -32,7 +34,12 @@ export function sharedInstanceEnv(databaseUrl: string): Record<string, string> {
 
 /** Runs the built server (`dist/src/main.js`, as `npm start` does) with exactly this environment. */
 export function spawnServer(env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, [MAIN], {
+  return spawnScript(MAIN, env);
+}
+
+/** Runs a built Node program with exactly this environment, its output collected. */
+export function spawnScript(script: string, env: Record<string, string>): Spawned {
+  const child = spawn(process.execPath, [script], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -49,6 +49,8 @@ export class RevocationFeed {
   private stallTimeoutMs: number;
   private pruneTimer?: NodeJS.Timeout;
   private loop?: Promise<void>;
+  /** The current connection delivered its snapshot. */
+  private reachedReady = false;
   /** The last reason the feed is down, for readiness reports. */
   lastError?: string;
 
@@ -97,9 +99,9 @@ export class RevocationFeed {
   private async run(): Promise<void> {
     let attempt = 0;
     while (!this.stopped) {
-      let reachedReady = false;
+      this.reachedReady = false;
       try {
-        reachedReady = await this.connectOnce();
+        await this.connectOnce();
         if (!this.stopped) this.lastError = 'the feed ended';
       } catch (err) {
         if (this.stopped) break;
@@ -108,9 +110,9 @@ export class RevocationFeed {
       }
       this.markDown();
       if (this.stopped) break;
-      // A stream that ended after working (the feed's token expired, an instance restarted) is
-      // resumed at once; repeated failures back off.
-      attempt = reachedReady ? 0 : attempt + 1;
+      // A connection that worked and then ended or stalled (its token expired, an instance restarted)
+      // is replaced at once; repeated failures to connect back off.
+      attempt = this.reachedReady ? 0 : attempt + 1;
       await sleep(attempt === 0 ? 0 : backoffMs(attempt - 1, 250, 10_000));
     }
   }
@@ -120,8 +122,8 @@ export class RevocationFeed {
     this.live = false;
   }
 
-  /** One connection, until it ends; true if it delivered its snapshot. */
-  private async connectOnce(): Promise<boolean> {
+  /** One connection, until it ends. */
+  private async connectOnce(): Promise<void> {
     const token = await this.issuer.accessToken();
     const url = issuerUrl(this.issuer.conn.issuer, 'resource-server/feed');
     const controller = (this.controller = new AbortController());
@@ -153,14 +155,13 @@ export class RevocationFeed {
       throw new IssuerRefusedError(url, res.status, 'invalid_response', 'not an event stream');
     }
 
-    let ready = false;
     let pendingBytes = 0;
     let lastByteAtMs = Date.now();
     const parser = createParser({
       onEvent: (event) => {
         pendingBytes = 0;
         this.lastEventAtMs = Date.now();
-        if (this.handle(event)) ready = true;
+        if (this.handle(event)) this.reachedReady = true;
       },
     });
     // The watchdog: a stream that goes silent is replaced (heartbeats arrive every few seconds).
@@ -187,7 +188,6 @@ export class RevocationFeed {
       clearInterval(watchdog);
       controller.abort();
     }
-    return ready;
   }
 
   /** Applies one event; true when it is the end of the snapshot. Malformed data is ignored. */
