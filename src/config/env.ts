@@ -14,20 +14,11 @@ import {
   validateSync,
 } from 'class-validator';
 import { isTrustProxy, parseTrustProxy } from './trust-proxy';
+import { ACCEPTED_ALGORITHMS, type AcceptedAlgorithm } from '@scopegate/nest/core';
 
-export const SIGNING_ALGORITHMS = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'EdDSA',
-] as const;
-export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+/** The algorithms signing keys may use: every one resource servers accept (RFC 8725 §3.1). */
+export const SIGNING_ALGORITHMS = ACCEPTED_ALGORITHMS;
+export type SigningAlgorithm = AcceptedAlgorithm;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

@@ -9,7 +9,7 @@ export * from './claim-fields';
 export * from './claims-filter';
 export * from './errors';
 export { RESOURCE_SERVER_SCOPE, type IssuerMetadata } from './issuer-client';
-export { ACCEPTED_ALGORITHMS } from './jwks';
+export { ACCEPTED_ALGORITHMS, type AcceptedAlgorithm } from './jwks';
 export { consoleLogger, type ScopegateLogger } from './logger';
 export { IssuerRefusedError, IssuerUnreachableError, type IssuerConnection } from './remote';
 export type { UsageEvent, UsageReporterOptions } from './usage-reporter';

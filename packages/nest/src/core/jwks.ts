@@ -4,7 +4,7 @@ import type { IssuerClient } from './issuer-client';
 import { requestJson, unavailable } from './remote';
 
 /** The asymmetric JWS algorithms access tokens may use (RFC 8725 §3.1: never `none`, never HS*). */
-export const ACCEPTED_ALGORITHMS: readonly string[] = [
+export const ACCEPTED_ALGORITHMS = [
   'ES256',
   'ES384',
   'ES512',
@@ -15,7 +15,8 @@ export const ACCEPTED_ALGORITHMS: readonly string[] = [
   'PS384',
   'PS512',
   'EdDSA',
-];
+] as const;
+export type AcceptedAlgorithm = (typeof ACCEPTED_ALGORITHMS)[number];
 
 interface Jwk {
   kid?: unknown;
@@ -69,7 +70,11 @@ export class RemoteKeySet {
     for (const jwk of Array.isArray(body.keys) ? (body.keys as Jwk[]) : []) {
       if (typeof jwk !== 'object' || jwk === null) continue;
       if (typeof jwk.kid !== 'string' || typeof jwk.alg !== 'string') continue;
-      if (!ACCEPTED_ALGORITHMS.includes(jwk.alg) || (jwk.use !== undefined && jwk.use !== 'sig')) continue;
+      if (
+        !(ACCEPTED_ALGORITHMS as readonly string[]).includes(jwk.alg) ||
+        (jwk.use !== undefined && jwk.use !== 'sig')
+      )
+        continue;
       try {
         const publicKey = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
         if (publicKey.type !== 'public') continue;
