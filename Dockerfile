@@ -11,6 +11,9 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The npm workspaces: @scopegate/nest (built by its prepare script during npm ci) and the example API.
+COPY packages ./packages
+COPY examples ./examples
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ormconfig.ts ./
 COPY src ./src
@@ -22,6 +25,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# node_modules/@scopegate/nest links here: Scopegate's own routes use the package.
+COPY --from=build /app/packages/nest/package.json ./packages/nest/package.json
+COPY --from=build /app/packages/nest/dist ./packages/nest/dist
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 3000
