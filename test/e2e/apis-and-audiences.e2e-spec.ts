@@ -405,6 +405,7 @@ describe('APIs and audiences (RFC 8707 resource indicators)', () => {
             jti,
             method: 'GET',
             path: '/orders/:id',
+            route: 'orders',
             status: 200,
             decision: 'allowed',
             scopes_used: ['orders:read'],
@@ -439,6 +440,7 @@ describe('APIs and audiences (RFC 8707 resource indicators)', () => {
           audience: ORDERS,
           reported_by: rs.client_id,
           path: '/orders/:id',
+          route: 'orders',
           scopes_used: ['orders:read'],
         },
       });

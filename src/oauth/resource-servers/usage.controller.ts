@@ -52,6 +52,7 @@ export class UsageController {
         details: {
           method: e.method,
           path: e.path,
+          ...(e.route ? { route: e.route } : {}),
           status: e.status,
           decision: e.decision,
           ...(e.scopes_used ? { scopes_used: e.scopes_used } : {}),

@@ -37,6 +37,14 @@ export class UsageEventDto {
   @MaxLength(512)
   path: string;
 
+  @ApiPropertyOptional({
+    example: 'orders',
+    description: 'The name of the route that served the call (a gateway route), when it has one',
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._:-]{1,64}$/)
+  route?: string;
+
   @ApiProperty({ example: 200 })
   @IsInt()
   @Min(100)

@@ -10,6 +10,8 @@ export interface UsageEvent {
   method: string;
   /** The route pattern (`/orders/:id`), not the URL with its ids. */
   path: string;
+  /** The name of the route that served it (a gateway route). */
+  route?: string;
   status: number;
   decision: 'allowed' | 'denied';
   scopes_used?: string[];

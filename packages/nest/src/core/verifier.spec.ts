@@ -78,7 +78,16 @@ describe('createVerifier (a resource server’s view of Scopegate)', () => {
 
   it('refuses another audience, another issuer, and a revoked token (also after caching it)', async () => {
     await start();
-    expect(await refusal(await token({ aud: 'https://billing.example' }))).toBeInstanceOf(InvalidTokenError);
+    const billing = await token({ aud: 'https://billing.example' });
+    expect(await refusal(billing)).toBeInstanceOf(InvalidTokenError);
+    // The same token, verified for the audience it names (a gateway's route), is accepted; the cache
+    // does not carry that over to another audience.
+    expect((await verifier.verify(billing, 'https://billing.example')).aud).toEqual([
+      'https://billing.example',
+    ]);
+    expect(((await refusal(billing)) as InvalidTokenError).description).toBe(
+      'The access token is not meant for this resource',
+    );
     expect(await refusal(await token({ iss: 'https://evil.example' }))).toBeInstanceOf(InvalidTokenError);
     const t = await token({ jti: 'jti-revoked' });
     await verifier.verify(t);

@@ -1,4 +1,5 @@
 import {
+  audiences,
   principalOf,
   refused,
   verifyAccessToken,
@@ -60,8 +61,11 @@ export interface VerifierStatus {
  */
 export interface ScopegateVerifier {
   readonly audience: string;
-  /** The principal of a live token meant for this API; InvalidTokenError or TemporarilyUnavailableError. */
-  verify(token: string): Promise<Principal>;
+  /**
+   * The principal of a live token meant for `audience` (default: this API's); InvalidTokenError or
+   * TemporarilyUnavailableError. A gateway in front of several APIs passes each route's audience.
+   */
+  verify(token: string, audience?: string): Promise<Principal>;
   categoriesGrantedBy(scopes: Iterable<string>): ReadonlySet<string>;
   scopesGranting(category: string): string[];
   reportUsage(event: UsageEvent): void;
@@ -103,7 +107,8 @@ class RemoteVerifier implements ScopegateVerifier {
     this.issuer = new IssuerClient(options);
     this.keys = new RemoteKeySet(this.issuer);
     this.catalog = new ClaimsCatalogClient(this.issuer);
-    this.policy = { issuer: options.issuer.replace(/\/$/, ''), audience: options.audience };
+    // The audience is checked per call (a gateway serves several), on fresh and cached tokens alike.
+    this.policy = { issuer: options.issuer.replace(/\/$/, ''), audience: null };
     this.feed = new RevocationFeed(
       this.issuer,
       {
@@ -191,7 +196,7 @@ class RemoteVerifier implements ScopegateVerifier {
     this.readyWaiters.splice(0).forEach((w) => w());
   }
 
-  async verify(token: string): Promise<Principal> {
+  async verify(token: string, audience = this.audience): Promise<Principal> {
     if (!this.keys.loaded)
       throw new TemporarilyUnavailableError(
         2,
@@ -208,6 +213,9 @@ class RemoteVerifier implements ScopegateVerifier {
     } else {
       verified = await verifyAccessToken(token, this.keys.resolve, this.policy);
     }
+    // RFC 9068 §4 / RFC 8707: the token must be meant for this resource.
+    if (!audiences(verified.claims).includes(audience))
+      throw refused('audience', `aud ${JSON.stringify(verified.claims.aud).slice(0, 200)}`);
     await this.assertNotRevoked(token, verified);
     this.verified.set(token, verified, verified.claims.exp);
     return principalOf(verified);
