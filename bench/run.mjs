@@ -4,12 +4,15 @@
 //   introspection                                                        vs  oidc-provider (opaque, in-memory)
 //   GET /customers/:id (JWT verify, revocation check, scope guard,
 //     claims filtering, usage audit event)                               vs  bare Fastify, same SQL, same JSON
+//   examples/orders-api GET /orders/:id (@scopegate/nest: JWKS verify,
+//     revocation feed, scope guard, claims filtering, usage batches)     vs  bare Fastify, same JSON
 //
 // Each server is pinned to core 0 (taskset), the load generator (autocannon, 50 connections) and
 // PostgreSQL to core 1. Database: BENCH_DATABASE_URL, else a throw-away PostgreSQL cluster when the
 // server binaries are installed, else the embedded PGlite (figures then informational only).
 // Options: --duration S (default 10), --soak S (adds an RSS run of S seconds on GET /customers/:id),
-// --compare DIR [--rounds N]: this build against another checkout's build, interleaved (no peers).
+// --compare DIR [--rounds N]: this build against another checkout's build, interleaved (no peers,
+// no orders-api).
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { execFileSync, spawn } from 'node:child_process';
@@ -47,12 +50,12 @@ function freePort() {
   });
 }
 
-async function waitOk(url, ms = 60_000) {
+async function waitOk(url, ms = 60_000, ok = (status) => status < 500) {
   const t0 = Date.now();
   for (;;) {
     try {
       const r = await fetch(url);
-      if (r.status < 500) return;
+      if (ok(r.status)) return;
     } catch {
       // not up yet / already stopped
     }
@@ -191,7 +194,77 @@ async function startScopegate(checkout, dbUrl) {
   ).data.map((c) => c.id);
   const sgTokens = await Promise.all(Array.from({ length: 50 }, sgToken));
 
-  return { sg, sgUrl, sgAuth, sgToken, customers, sgTokens };
+  return { sg, sgUrl, sgAuth, sgToken, customers, sgTokens, adminTok };
+}
+
+/**
+ * Puts examples/orders-api behind this Scopegate through the admin API (as a user would), starts it
+ * and the bare peer, and checks once that both answer the same JSON with the priced fields.
+ */
+async function startOrdersApi(sgUrl, adminTok) {
+  const admin = async (path, body) => {
+    const res = await fetch(`${sgUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminTok}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const audience = 'https://orders.example';
+  await admin('/admin/claim-categories', { name: 'pricing' });
+  await admin('/admin/scopes', { name: 'orders:read' });
+  await admin('/admin/scopes', { name: 'orders:pricing', claim_category: 'pricing' });
+  const client = (body) => admin('/admin/clients', { grant_types: ['client_credentials'], ...body });
+  const rs = await client({ client_name: 'orders-api', role: 'resource-server' });
+  await admin('/admin/apis', {
+    identifier: audience,
+    name: 'Orders',
+    scopes: ['orders:read', 'orders:pricing'],
+    resource_server_clients: [rs.client_id],
+  });
+  const caller = await client({ client_name: 'orders-bench', scope: 'orders:read orders:pricing' });
+  const tokenRes = await fetch(`${sgUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { ...form, authorization: basic(caller.client_id, caller.client_secret) },
+    body: `grant_type=client_credentials&resource=${encodeURIComponent(audience)}`,
+  });
+  const { access_token: token } = await tokenRes.json();
+  if (!token) throw new Error(`no token for ${audience}: ${tokenRes.status}`);
+
+  const [oPort, bPort] = [await freePort(), await freePort()];
+  run(process.execPath, [join(root, 'examples/orders-api/dist/main.js')], {
+    PORT: String(oPort),
+    HOST: '127.0.0.1',
+    SCOPEGATE_ISSUER: sgUrl,
+    SCOPEGATE_CLIENT_ID: rs.client_id,
+    SCOPEGATE_CLIENT_SECRET: rs.client_secret,
+    ORDERS_AUDIENCE: audience,
+    LOG_LEVEL: 'warn',
+  });
+  run(process.execPath, [join(root, 'bench/peers/bare-orders.mjs')], { PORT: String(bPort) });
+  const ordersUrl = `http://127.0.0.1:${oPort}`;
+  const bareUrl = `http://127.0.0.1:${bPort}`;
+  await waitOk(`${ordersUrl}/health/ready`, 60_000, (status) => status === 200);
+  await waitOk(`${bareUrl}/orders/ord-1001`);
+
+  const ids = ['ord-1001', 'ord-1002'];
+  for (const id of ids) {
+    const o = await fetch(`${ordersUrl}/orders/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const b = await fetch(`${bareUrl}/orders/${id}`);
+    const [oBody, bBody] = [await o.text(), await b.text()];
+    if (o.status !== 200 || !('total' in JSON.parse(oBody)))
+      throw new Error(`orders-api GET /orders/${id}: ${o.status} ${oBody} (expected 200 with total)`);
+    if (b.status !== 200 || oBody !== bBody)
+      throw new Error(`bare peer differs for ${id}:\n  orders-api ${oBody}\n  bare       ${bBody}`);
+  }
+  const requests = (headers) => ({
+    setupClient: (c) => c.setRequests(ids.map((id) => ({ method: 'GET', path: `/orders/${id}`, headers }))),
+  });
+  return {
+    orders: [`${ordersUrl}/orders/${ids[0]}`, requests({ authorization: `Bearer ${token}` })],
+    bare: [`${bareUrl}/orders/${ids[0]}`, requests({})],
+  };
 }
 
 /** The three Scopegate scenarios as autocannon options for one running server. */
@@ -268,7 +341,7 @@ async function main() {
     `database: ${db.kind}; ${CONNECTIONS} connections, ${DURATION} s per run, servers pinned to core 0\n`,
   );
 
-  const { sg, sgUrl, sgAuth, sgToken, customers, sgTokens } = await startScopegate(root, db.url);
+  const { sg, sgUrl, sgAuth, sgToken, customers, sgTokens, adminTok } = await startScopegate(root, db.url);
   if (COMPARE) return compare(db, { sgUrl, sgAuth, customers, sgTokens });
 
   // oidc-provider
@@ -308,6 +381,7 @@ async function main() {
     bare = `http://127.0.0.1:${bPort}`;
     await waitOk(`${bare}/customers/${customers[0]}`);
   }
+  const ordersRuns = await startOrdersApi(sgUrl, adminTok);
 
   const results = {};
   const rssStart = rss(sg.pid);
@@ -347,6 +421,9 @@ async function main() {
       setupClient: (c) => c.setRequests(customers.map((id) => ({ method: 'GET', path: `/customers/${id}` }))),
     });
   }
+  console.log('examples/orders-api GET /orders/:id');
+  results.orders_api = await load('orders-api (@scopegate/nest: verify, feed, claims)', ...ordersRuns.orders);
+  results.orders_bare = await load('bare Fastify, same JSON', ...ordersRuns.bare);
   let soak;
   if (SOAK > 0) {
     console.log(`RSS soak: GET /customers/:id for ${SOAK} s`);
@@ -372,11 +449,13 @@ async function main() {
   }
   const rssEnd = rss(sg.pid);
 
-  const ratio = (a, b) => (a && b ? +(a.rps / b.rps).toFixed(2) : null);
+  // A run with non-2xx responses or errors gives no figure.
+  const ratio = (a, b) => (a && b && !a.errors && !b.errors ? +(a.rps / b.rps).toFixed(2) : null);
   const ratios = {
     issuance_vs_oidc_provider: { value: ratio(results.cc_scopegate, results.cc_oidc), target: 2 },
     introspection_vs_oidc_provider: { value: ratio(results.in_scopegate, results.in_oidc), target: 1.5 },
     api_vs_bare_fastify: { value: ratio(results.api_scopegate, results.api_bare), target: 0.7 },
+    orders_api_vs_bare_fastify: { value: ratio(results.orders_api, results.orders_bare), target: 0.7 },
   };
   console.log('\nratios (target)');
   for (const [k, v] of Object.entries(ratios))
