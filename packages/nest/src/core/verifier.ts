@@ -26,8 +26,11 @@ import { UsageReporter, type UsageEvent, type UsageReporterOptions } from './usa
 import { VerifiedTokenCache } from './verified-token-cache';
 
 export interface VerifierOptions extends IssuerConnection {
-  /** This API's resource identifier (RFC 8707): a token's `aud` must contain it. */
-  audience: string;
+  /**
+   * This API's resource identifier (RFC 8707): a token's `aud` must contain it. Optional only for a
+   * gateway, which names each route's audience in `verify`.
+   */
+  audience?: string;
   /**
    * While the revocation feed has been down longer than `feedGraceMs`: true (default) checks each
    * token by introspection (RFC 7662), and answers 503 when the authorization server cannot be asked;
@@ -60,7 +63,7 @@ export interface VerifierStatus {
  * keeps trying, and answers 503 until it has what it needs.
  */
 export interface ScopegateVerifier {
-  readonly audience: string;
+  readonly audience?: string;
   /**
    * The principal of a live token meant for `audience` (default: this API's); InvalidTokenError or
    * TemporarilyUnavailableError. A gateway in front of several APIs passes each route's audience.
@@ -83,7 +86,7 @@ export function createVerifier(options: VerifierOptions): ScopegateVerifier {
 }
 
 class RemoteVerifier implements ScopegateVerifier {
-  readonly audience: string;
+  readonly audience?: string;
   private readonly logger: ScopegateLogger;
   private readonly issuer: IssuerClient;
   private readonly keys: RemoteKeySet;
@@ -100,8 +103,8 @@ class RemoteVerifier implements ScopegateVerifier {
   private readyWaiters: (() => void)[] = [];
 
   constructor(private readonly options: VerifierOptions) {
-    if (!options.issuer || !options.audience || !options.clientId || !options.clientSecret)
-      throw new Error('Scopegate: issuer, audience, clientId and clientSecret are required');
+    if (!options.issuer || !options.clientId || !options.clientSecret)
+      throw new Error('Scopegate: issuer, clientId and clientSecret are required');
     this.audience = options.audience;
     this.logger = options.logger ?? consoleLogger;
     this.issuer = new IssuerClient(options);
@@ -197,6 +200,7 @@ class RemoteVerifier implements ScopegateVerifier {
   }
 
   async verify(token: string, audience = this.audience): Promise<Principal> {
+    if (!audience) throw new Error('Scopegate: verify needs an audience');
     if (!this.keys.loaded)
       throw new TemporarilyUnavailableError(
         2,

@@ -25,7 +25,9 @@ import { ClaimsService } from './claims.service';
 import { OAuthErrorFilter } from './oauth-error.filter';
 import { AccessTokenAuthenticator, ApiCallRecorder, ClaimCatalog, type ApiCall } from './ports';
 
-export type ScopegateModuleOptions = Omit<VerifierOptions, 'logger'> & {
+export type ScopegateModuleOptions = Omit<VerifierOptions, 'logger' | 'audience'> & {
+  /** This API's resource identifier (RFC 8707): tokens must carry it in `aud`. */
+  audience: string;
   /** Where the package logs (a few lines per outage). Default: Nest's Logger with context "Scopegate". */
   logger?: VerifierOptions['logger'];
 };
@@ -48,8 +50,8 @@ export interface ScopegatePortsOptions {
  * `whenReady()`) or to verify tokens outside HTTP routes.
  */
 export abstract class ScopegateClient implements ScopegateVerifier {
-  abstract readonly audience: string;
-  abstract verify(token: string): Promise<Principal>;
+  abstract readonly audience?: string;
+  abstract verify(token: string, audience?: string): Promise<Principal>;
   abstract categoriesGrantedBy(scopes: Iterable<string>): ReadonlySet<string>;
   abstract scopesGranting(category: string): string[];
   abstract reportUsage(event: UsageEvent): void;
@@ -66,6 +68,7 @@ const remotePorts: Provider[] = [
   {
     provide: ScopegateClient,
     useFactory: (options: ScopegateModuleOptions): ScopegateVerifier => {
+      if (!options.audience) throw new Error('ScopegateModule: audience is required (this API’s identifier)');
       const verifier = createVerifier({ ...options, logger: options.logger ?? new Logger('Scopegate') });
       verifier.start();
       return verifier;
