@@ -77,7 +77,7 @@ const domainRules = DOMAIN.map((dir) => {
     dir,
     'domain (layer 1; audit < keys < scopes < tokens < clients, users < apis)',
     `layer 0 (protocol, platform, config)${below.length ? `, ${below.join(', ')}` : ''} and itself` +
-      ` — not ${[...above, 'layer 2 (oauth, resource-server, admin)', 'layer 3'].join(', ')}`,
+      ` — not ${[...above, 'layer 2 (oauth, admin)', 'layer 3'].join(', ')}`,
     [under(...above), under(...LAYER2), ...LAYER3],
   );
 });
@@ -141,6 +141,15 @@ module.exports = {
       to: {
         path: [DATABASE_PACKAGES, pkg('fastify', '@fastify/[^/]+', 'express', '@nestjs/platform-[^/]+')],
       },
+    },
+    {
+      name: 'gateway-imports',
+      severity: 'error',
+      comment:
+        'packages/gateway/ is a separate process built on the package core: it may import ' +
+        '@scopegate/nest/core, never src/, the Nest layer of the package, or Nest itself.',
+      from: { path: '^packages/gateway/src/' },
+      to: { path: ['^src/', '^packages/nest/(src|dist)/(index|nest/)', pkg('@nestjs/[^/]+')] },
     },
     {
       name: 'package-core-imports-nest',

@@ -9,7 +9,7 @@ import { RESOURCE_SERVER_SCOPE } from '../../scopes/built-in';
 import { ScopesService } from '../../scopes/scopes.service';
 import { RevocationService, type RevokedToken } from '../../tokens/revocation.service';
 
-/** Interval of `heartbeat` events: a client that hears nothing for three of them treats the feed as down. */
+/** Interval of `heartbeat` events (announced in `ready`): a client that hears nothing for 1.6 of them treats the stream as stalled. */
 export const FEED_HEARTBEAT_MS = 5000;
 /**
  * A resumed feed re-sends revocations from this long before the client's last event id, so that one

@@ -106,6 +106,34 @@ describe('RevocationFeed (the Server-Sent Events client)', () => {
     await eventually(() => feed.isLive());
   });
 
+  it('after a stall, counts the outage from the last event heard (no fresh grace period)', async () => {
+    onConnect = (res) => {
+      if (streams.length === 1) send(res, 'ready', {}, 1);
+      else res.destroy(); // the replacement fails: the feed stays down
+    };
+    start(300);
+    await eventually(() => feed.isLive());
+    await eventually(() => streams.length >= 2, 2000);
+    await sleep(20);
+    expect(feed.isLive()).toBe(false);
+    expect(feed.downForMs()).toBeGreaterThanOrEqual(300);
+  });
+
+  it('stop() while the token is being fetched opens no stream afterwards', async () => {
+    let release!: () => void;
+    issuer.on('POST', '/oauth/token', (_req, res) => {
+      release = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"t"}');
+    });
+    onConnect = () => undefined;
+    start();
+    await eventually(() => issuer.count('POST', '/oauth/token') === 1);
+    const stopped = feed.stop();
+    release();
+    await stopped;
+    await sleep(50);
+    expect(issuer.count('GET', '/resource-server/feed')).toBe(0);
+  });
+
   it('drops a connection that sends one enormous event, and is not live meanwhile', async () => {
     onConnect = (res) => {
       if (streams.length === 1) res.write(`data: ${'x'.repeat(5 << 20)}`);

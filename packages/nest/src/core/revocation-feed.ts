@@ -73,7 +73,21 @@ export class RevocationFeed {
     this.stopped = true;
     clearInterval(this.pruneTimer);
     this.controller?.abort(new Error('stopped'));
+    this.wake?.();
     await this.loop;
+  }
+
+  private wake?: () => void;
+
+  /** A backoff pause that stop() cuts short. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   isRevoked(jti: string): boolean {
@@ -100,31 +114,39 @@ export class RevocationFeed {
     let attempt = 0;
     while (!this.stopped) {
       this.reachedReady = false;
+      let stalled = false;
       try {
         await this.connectOnce();
         if (!this.stopped) this.lastError = 'the feed ended';
       } catch (err) {
         if (this.stopped) break;
+        stalled = err instanceof FeedStalledError;
         this.lastError = err instanceof IssuerRefusedError ? err.message : `feed: ${causeOf(err)}`;
         if (err instanceof IssuerRefusedError && err.status === 401) this.issuer.dropToken();
       }
-      this.markDown();
+      this.markDown(stalled);
       if (this.stopped) break;
       // A connection that worked and then ended or stalled (its token expired, an instance restarted)
       // is replaced at once; repeated failures to connect back off.
       attempt = this.reachedReady ? 0 : attempt + 1;
-      await sleep(attempt === 0 ? 0 : backoffMs(attempt - 1, 250, 10_000));
+      await this.pause(attempt === 0 ? 0 : backoffMs(attempt - 1, 250, 10_000));
     }
   }
 
-  private markDown(): void {
-    if (this.live) this.liveUntilMs = Math.min(Date.now(), this.lastEventAtMs + this.stallTimeoutMs);
+  /**
+   * The copy is complete up to when the connection closed — or, after a stall, only up to the last
+   * event heard: revocations may have been held back since, so the grace period counts from there.
+   */
+  private markDown(stalled: boolean): void {
+    if (this.live) this.liveUntilMs = stalled ? this.lastEventAtMs : Date.now();
     this.live = false;
   }
 
   /** One connection, until it ends. */
   private async connectOnce(): Promise<void> {
     const token = await this.issuer.accessToken();
+    // stop() may have run while the token was fetched: open nothing that nobody would close.
+    if (this.stopped) return;
     const url = issuerUrl(this.issuer.conn.issuer, 'resource-server/feed');
     const controller = (this.controller = new AbortController());
     const doFetch = this.issuer.conn.fetch ?? fetch;
@@ -181,7 +203,7 @@ export class RevocationFeed {
         this.logger.warn(
           `Scopegate's revocation feed went silent for ${this.stallTimeoutMs} ms; reconnecting`,
         );
-        throw new Error('the feed stalled', { cause: err });
+        throw new FeedStalledError({ cause: err });
       }
       throw err;
     } finally {
@@ -247,4 +269,8 @@ export class RevocationFeed {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+class FeedStalledError extends Error {
+  constructor(options: ErrorOptions) {
+    super('the feed stalled', options);
+  }
+}

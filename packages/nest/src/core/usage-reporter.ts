@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { IssuerClient } from './issuer-client';
 import type { ScopegateLogger } from './logger';
 import { ThrottledLog } from './logger';
@@ -48,6 +49,8 @@ export class UsageReporter {
   dropped = 0;
   /** Events the server has acknowledged. */
   delivered = 0;
+  /** Events the server acknowledged but did not record (tokens of APIs this client does not serve). */
+  rejected = 0;
 
   constructor(
     private readonly issuer: IssuerClient,
@@ -63,7 +66,7 @@ export class UsageReporter {
 
   report(event: UsageEvent): void {
     if (this.stopped) return;
-    this.queue.push(event);
+    this.queue.push(sanitized(event));
     const max = this.options.maxQueued ?? 50_000;
     if (this.queue.length > max) {
       const over = this.queue.length - max;
@@ -104,12 +107,23 @@ export class UsageReporter {
         events: this.queue.splice(0, Math.min(this.options.batchSize ?? 200, 500)),
       });
       try {
-        await this.issuer.authorized(issuerUrl(this.issuer.conn.issuer, 'resource-server/usage'), {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(batch),
-        });
+        const receipt = await this.issuer.authorized<{ rejected?: unknown }>(
+          issuerUrl(this.issuer.conn.issuer, 'resource-server/usage'),
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(batch),
+          },
+        );
         this.delivered += batch.events.length;
+        if (typeof receipt.rejected === 'number' && receipt.rejected > 0) {
+          this.rejected += receipt.rejected;
+          this.warn.warn(
+            'rejected',
+            `Scopegate refused ${this.rejected} usage reports so far: their tokens are not meant for an API ` +
+              `this client serves (is it listed in the API's resource_server_clients?)`,
+          );
+        }
         this.current = undefined;
         this.failures = 0;
         this.warn.clear('send');
@@ -132,6 +146,34 @@ export class UsageReporter {
       }
     }
   }
+}
+
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
+const REASON = /^[a-z_]{1,64}$/;
+const ROUTE = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * An event the server's validation accepts: optional fields that would not pass are left out and
+ * long ones shortened, so that one odd value (a custom request id, an address behind a proxy) does
+ * not lose the whole batch.
+ */
+function sanitized(e: UsageEvent): UsageEvent {
+  const out: UsageEvent = {
+    jti: e.jti,
+    method: e.method,
+    path: e.path.slice(0, 512),
+    status: e.status,
+    decision: e.decision,
+    occurred_at: e.occurred_at,
+  };
+  if (e.route && ROUTE.test(e.route)) out.route = e.route;
+  if (e.scopes_used) out.scopes_used = e.scopes_used.filter((s) => SCOPE.test(s)).slice(0, 50);
+  if (e.reason && REASON.test(e.reason)) out.reason = e.reason;
+  if (e.request_id && REQUEST_ID.test(e.request_id)) out.request_id = e.request_id;
+  if (e.ip && isIP(e.ip)) out.ip = e.ip;
+  if (e.user_agent) out.user_agent = e.user_agent.slice(0, 512);
+  return out;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());

@@ -101,6 +101,8 @@ class RemoteVerifier implements ScopegateVerifier {
   private catalogTimer?: NodeJS.Timeout;
   private lastConnectError?: string;
   private readyWaiters: (() => void)[] = [];
+  /** Cuts the connect loop's backoff short on close. */
+  private wake?: () => void;
 
   constructor(private readonly options: VerifierOptions) {
     if (!options.issuer || !options.clientId || !options.clientSecret)
@@ -161,13 +163,20 @@ class RemoteVerifier implements ScopegateVerifier {
           );
         }
         this.lastConnectError = reason;
-        await new Promise((r) => setTimeout(r, backoffMs(attempt, 500, 10_000)).unref());
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, backoffMs(attempt, 500, 10_000));
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
       }
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.wake?.();
     clearInterval(this.catalogTimer);
     await Promise.allSettled([this.feed.stop(), this.usage.close(), this.connecting]);
   }
@@ -201,7 +210,8 @@ class RemoteVerifier implements ScopegateVerifier {
 
   async verify(token: string, audience = this.audience): Promise<Principal> {
     if (!audience) throw new Error('Scopegate: verify needs an audience');
-    if (!this.keys.loaded)
+    // Without the catalog no response could be filtered: refuse before any handler runs.
+    if (!this.keys.loaded || !this.catalog.loaded)
       throw new TemporarilyUnavailableError(
         2,
         'The authorization server has not been reached yet; retry later',
