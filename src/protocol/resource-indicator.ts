@@ -1,28 +1,9 @@
+import { resourceIndicatorProblem } from '@scopegate/nest/core';
 import { InvalidTargetError } from './errors';
 
-/** Longest resource identifier accepted (an API's registered identifier has the same bound). */
-export const MAX_RESOURCE_LENGTH = 2048;
+export { MAX_RESOURCE_LENGTH, resourceIndicatorProblem } from '@scopegate/nest/core';
 /** Resources one request may name (RFC 8707 §2 allows several; a bound keeps lookups cheap). */
 export const MAX_RESOURCES = 10;
-
-/**
- * Why a string cannot be a resource indicator (RFC 8707 §2: an absolute URI without a fragment; a
- * query component SHOULD NOT be used and is refused here), or undefined when it can.
- */
-export function resourceIndicatorProblem(value: string): string | undefined {
-  if (value.length > MAX_RESOURCE_LENGTH) return `is longer than ${MAX_RESOURCE_LENGTH} characters`;
-  // Only printable ASCII: URL parsing would otherwise normalise what the client sent into something else.
-  if (!/^[\x21-\x7e]+$/.test(value)) return 'must be an absolute URI of printable ASCII characters';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute URI';
-  }
-  if (value.includes('#')) return 'must not include a fragment';
-  if (url.search !== '' || value.includes('?')) return 'must not include a query';
-  return undefined;
-}
 
 /**
  * The `resource` parameters of a request (RFC 8707 §2: repeatable), each a valid indicator, without

@@ -1,9 +1,7 @@
-/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), space-delimited. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+import { isScopeToken } from '@scopegate/nest/core';
 
-export function isScopeToken(s: string): boolean {
-  return SCOPE_TOKEN.test(s) && s.length <= 64;
-}
+/** RFC 6749 §3.3 scope-token syntax: one rule, shared with resource servers and the gateway. */
+export { isScopeToken };
 
 /** Parses a `scope` parameter; undefined when it is malformed. Duplicates collapse. */
 export function parseScope(value: string): string[] | undefined {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Ajv, { type ErrorObject, type SchemaObject } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
+import { isScopeToken, resourceIndicatorProblem } from '@scopegate/nest/core';
 import type { GatewayConfig, RouteConfig } from './config.types';
 
 /*
@@ -279,8 +280,6 @@ function ajvMessage(e: ErrorObject): string {
 // ---- Semantic checks ----------------------------------------------------------------------------
 
 const ROUTE_NAME = /^[A-Za-z0-9._:-]{1,64}$/;
-/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ); Scopegate bounds names at 64. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
 const CATEGORY_NAME = /^[a-z][a-z0-9_.:-]{0,63}$/;
 const FIELD = '[A-Za-z0-9_$-]+(?:\\[\\])*';
 /** `total_price`, `items[].unit_price`, `[].id` (a top-level array), `a.b.c`. */
@@ -351,11 +350,11 @@ function checkRoute(r: Record<string, unknown>, at: Segment[], p: Problems): voi
     p.add([...at, 'name'], 'must be 1 to 64 letters, digits and ._:-');
   if (isObject(r.match)) checkMatch(r.match, [...at, 'match'], p);
   if (typeof r.upstream === 'string') p.check([...at, 'upstream'], httpUrlProblem(r.upstream));
-  if (typeof r.audience === 'string') p.check([...at, 'audience'], audienceProblem(r.audience));
+  if (typeof r.audience === 'string') p.check([...at, 'audience'], resourceIndicatorProblem(r.audience));
   for (const key of ['scopes', 'scopes_any'])
     if (Array.isArray(r[key]))
       (r[key] as unknown[]).forEach((s, j) => {
-        if (typeof s === 'string' && s && !SCOPE_TOKEN.test(s))
+        if (typeof s === 'string' && s && !isScopeToken(s))
           p.add([...at, key, j], 'must be an RFC 6749 scope token of at most 64 characters');
       });
   if (isObject(r.claims)) {
@@ -477,20 +476,6 @@ function httpUrlProblem(value: string): string | undefined {
   if (authority.includes('@')) return 'must not include credentials';
   if (value.includes('?')) return 'must not include a query';
   if (value.includes('#')) return 'must not include a fragment';
-  return undefined;
-}
-
-/** RFC 8707 §2: a resource indicator is an absolute URI without a fragment (and, here, without a query). */
-function audienceProblem(value: string): string | undefined {
-  if (value.length > 2048) return 'must be at most 2048 characters';
-  if (!/^[\x21-\x7e]+$/.test(value)) return 'must be an absolute URI';
-  try {
-    new URL(value);
-  } catch {
-    return 'must be an absolute URI';
-  }
-  if (value.includes('#')) return 'must not include a fragment';
-  if (value.includes('?')) return 'must not include a query';
   return undefined;
 }
 

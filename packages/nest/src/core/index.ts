@@ -8,6 +8,7 @@ export * from './bearer-token';
 export * from './claim-fields';
 export * from './claims-filter';
 export * from './errors';
+export * from './syntax';
 export { RESOURCE_SERVER_SCOPE, type IssuerMetadata } from './issuer-client';
 export { ACCEPTED_ALGORITHMS, type AcceptedAlgorithm } from './jwks';
 export { consoleLogger, type ScopegateLogger } from './logger';

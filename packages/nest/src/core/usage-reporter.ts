@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { IssuerClient } from './issuer-client';
 import type { ScopegateLogger } from './logger';
 import { ThrottledLog } from './logger';
+import { isScopeToken } from './syntax';
 import { backoffMs, causeOf, IssuerRefusedError, issuerUrl, isTransient } from './remote';
 
 /** One protected call, as reported to the authorization server's audit log (`api.call`). */
@@ -149,7 +150,6 @@ export class UsageReporter {
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
-const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
 const REASON = /^[a-z_]{1,64}$/;
 const ROUTE = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -168,7 +168,7 @@ function sanitized(e: UsageEvent): UsageEvent {
     occurred_at: e.occurred_at,
   };
   if (e.route && ROUTE.test(e.route)) out.route = e.route;
-  if (e.scopes_used) out.scopes_used = e.scopes_used.filter((s) => SCOPE.test(s)).slice(0, 50);
+  if (e.scopes_used) out.scopes_used = e.scopes_used.filter(isScopeToken).slice(0, 50);
   if (e.reason && REASON.test(e.reason)) out.reason = e.reason;
   if (e.request_id && REQUEST_ID.test(e.request_id)) out.request_id = e.request_id;
   if (e.ip && isIP(e.ip)) out.ip = e.ip;
