@@ -5,6 +5,8 @@ import { ADMIN_ID, ADMIN_SECRET } from './oauth';
 
 export const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 /** The example API protected by @scopegate/nest (built by `npm run build`). */
+/** The gateway (packages/gateway, built by `npm run build`). */
+export const GATEWAY_MAIN = join(__dirname, '..', '..', 'packages', 'gateway', 'dist', 'main.js');
 export const ORDERS_API_MAIN = join(__dirname, '..', '..', 'examples', 'orders-api', 'dist', 'main.js');
 
 export interface Spawned {

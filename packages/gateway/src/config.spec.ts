@@ -632,12 +632,14 @@ describe('parseConfig', () => {
     ],
     ['a duplicate key', 'issuer: a\nissuer: b\n', ['line 2, column 1: Map keys must be unique']],
     [
-      'an unclosed quote, with all that follows from it',
+      'an unclosed quote (only the first problem: the rest follows from it)',
       'client: { id: "abc\n',
-      [
-        'line 2, column 1: Missing closing "quote',
-        'line 2, column 1: Flow map in block collection must be sufficiently indented and end with a }',
-      ],
+      ['line 2, column 1: Missing closing "quote'],
+    ],
+    [
+      'a stray token, named by position and never quoted (it may be a secret)',
+      'client: { id: gw, secret: ${S} }\n',
+      [expect.stringMatching(/^line 1, column \d+: [^"]*$/)],
     ],
     ['a tab as indentation', 'routes:\n\t- a\n', ['line 2, column 1: Tabs are not allowed as indentation']],
     ['two documents', 'a: 1\n---\nb: 2\n', ['line 2, column 1: the file must hold a single YAML document']],

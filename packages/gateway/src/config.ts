@@ -130,15 +130,16 @@ function parseYaml(text: string): unknown {
   const lineCounter = new LineCounter();
   // prettyErrors would quote the offending line, which may hold a secret.
   const doc = parseDocument(text, { prettyErrors: false, lineCounter });
-  const issues = [...doc.errors, ...doc.warnings];
-  if (issues.length > 0) {
-    throw new GatewayConfigError(
-      issues.map((e) => {
-        const { line, col } = lineCounter.linePos(e.pos[0]);
-        const message = e.code === 'MULTIPLE_DOCS' ? 'the file must hold a single YAML document' : e.message;
-        return { path: `line ${line}, column ${col}`, message };
-      }),
-    );
+  // The first syntax problem only (the rest usually follow from it); its message without the quoted
+  // token, which may be a secret.
+  const [first] = [...doc.errors, ...doc.warnings];
+  if (first) {
+    const { line, col } = lineCounter.linePos(first.pos[0]);
+    const message =
+      first.code === 'MULTIPLE_DOCS'
+        ? 'the file must hold a single YAML document'
+        : first.message.replace(/: ".*"$/s, '').replace(/ at line \d+, column \d+.*$/s, '');
+    throw new GatewayConfigError([{ path: `line ${line}, column ${col}`, message }]);
   }
   try {
     return doc.toJS();
