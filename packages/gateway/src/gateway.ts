@@ -33,6 +33,8 @@ interface RequestState {
   route?: ActiveRoute;
   principal?: Principal;
   error?: unknown;
+  /** Refused by the gateway itself after authentication (e.g. the client's rate limit). */
+  refusal?: string;
   upstreamStartedAt?: number;
 }
 
@@ -160,6 +162,7 @@ export async function createGateway(config: GatewayConfig, logger: ScopegateLogg
       if (route.limiter) {
         const limit = await route.limiter(req);
         if (!limit.isAllowed && limit.isExceeded) {
+          s.refusal = 'rate_limited';
           const retry = String(Math.max(1, limit.ttlInSeconds));
           return sendError(reply, 429, 'rate_limited', 'Too many requests for this client; retry later', {
             'retry-after': retry,
@@ -202,9 +205,16 @@ export async function createGateway(config: GatewayConfig, logger: ScopegateLogg
       rewriteHeaders: (headers) => {
         metrics.upstream.observe({ route: route.name }, (performance.now() - s.upstreamStartedAt!) / 1000);
         const out = { ...headers };
-        delete out.connection;
-        delete out['keep-alive'];
-        delete out['transfer-encoding'];
+        // RFC 9110 §7.6.1: hop-by-hop headers end at the gateway.
+        for (const h of [
+          'connection',
+          'keep-alive',
+          'transfer-encoding',
+          'upgrade',
+          'trailer',
+          'proxy-authenticate',
+        ])
+          delete out[h];
         // A HEAD answer must not reveal the size or tags of the unfiltered body.
         if (route.claimRules && req.method === 'HEAD') for (const h of REPRESENTATION_HEADERS) delete out[h];
         if (!route.public) {
@@ -335,9 +345,9 @@ export async function createGateway(config: GatewayConfig, logger: ScopegateLogg
       path: route.match.path.slice(0, 512),
       route: route.name,
       status: reply.statusCode,
-      decision: s.error ? 'denied' : 'allowed',
+      decision: s.error || s.refusal ? 'denied' : 'allowed',
       scopes_used: [...route.scopes, ...route.scopesAny.filter((sc) => s.principal!.scopes.includes(sc))],
-      ...(s.error instanceof OAuthError ? { reason: s.error.error } : {}),
+      ...(s.error instanceof OAuthError ? { reason: s.error.error } : s.refusal ? { reason: s.refusal } : {}),
       occurred_at: new Date().toISOString(),
       request_id: req.id,
       ...(req.ip ? { ip: req.ip } : {}),
