@@ -6,17 +6,30 @@
 //     claims filtering, usage audit event)                               vs  bare Fastify, same SQL, same JSON
 //   examples/orders-api GET /orders/:id (@scopegate/nest: JWKS verify,
 //     revocation feed, scope guard, claims filtering, usage batches)     vs  bare Fastify, same JSON
+//   gateway GET /orders/:id (packages/gateway: token verification,
+//     revocation feed, scope check, JSON field filtering, usage)         vs  bare @fastify/http-proxy, no
+//                                                                            auth, same upstream; and the
+//                                                                            p50 the gateway adds (1 connection)
 //
-// Each server is pinned to core 0 (taskset), the load generator (autocannon, 50 connections) and
-// PostgreSQL to core 1. Database: BENCH_DATABASE_URL, else a throw-away PostgreSQL cluster when the
-// server binaries are installed, else the embedded PGlite (figures then informational only).
+// Each server is pinned to core 0 (taskset), the load generator (autocannon, 50 connections),
+// PostgreSQL and the gateway line's JSON upstream to core 1. Database: BENCH_DATABASE_URL, else a
+// throw-away PostgreSQL cluster when the server binaries are installed, else the embedded PGlite
+// (figures then informational only).
 // Options: --duration S (default 10), --soak S (adds an RSS run of S seconds on GET /customers/:id),
 // --compare DIR [--rounds N]: this build against another checkout's build, interleaved (no peers,
-// no orders-api).
+// no orders-api, no gateway).
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, chownSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  chownSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -129,6 +142,35 @@ async function load(name, url, opts) {
   return out;
 }
 
+/**
+ * One connection, one request at a time, so that the response time holds no queueing: what a request
+ * costs end to end. p50 and p99 come from each 2xx response's own high-resolution time (autocannon's
+ * histogram keeps whole milliseconds).
+ */
+async function latency(name, url, opts) {
+  const times = [];
+  const instance = autocannon({ url, connections: 1, duration: Math.min(DURATION, 5), ...opts });
+  instance.on('response', (_client, status, _bytes, ms) => {
+    if (status >= 200 && status < 300) times.push(ms);
+  });
+  const r = await instance;
+  times.sort((a, b) => a - b);
+  const at = (q) => +(times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? NaN).toFixed(3);
+  const non2xx = r.non2xx + r.errors + r.timeouts;
+  const out = {
+    name,
+    rps: Math.round(r.requests.average),
+    p99: at(0.99),
+    p50: at(0.5),
+    errors: non2xx,
+    total: r.requests.total,
+  };
+  console.log(
+    `  ${name.padEnd(44)} ${String(out.rps).padStart(7)} req/s   p50 ${out.p50} ms   p99 ${out.p99} ms${non2xx ? `   (${non2xx} non-2xx/errors!)` : ''}`,
+  );
+  return out;
+}
+
 const basic = (id, secret) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -198,10 +240,12 @@ async function startScopegate(checkout, dbUrl) {
 }
 
 /**
- * Puts examples/orders-api behind this Scopegate through the admin API (as a user would), starts it
- * and the bare peer, and checks once that both answer the same JSON with the priced fields.
+ * Registers the Orders API in this Scopegate through the admin API (as a user would): claim category
+ * `pricing`, scopes `orders:read` and `orders:pricing` (pricing), one resource-server client for
+ * examples/orders-api and one for the gateway, and a caller with both scopes. Returns the clients and
+ * two tokens for the API's audience: `token` with both scopes, `readToken` without `orders:pricing`.
  */
-async function startOrdersApi(sgUrl, adminTok) {
+async function setupOrdersApi(sgUrl, adminTok) {
   const admin = async (path, body) => {
     const res = await fetch(`${sgUrl}${path}`, {
       method: 'POST',
@@ -217,21 +261,38 @@ async function startOrdersApi(sgUrl, adminTok) {
   await admin('/admin/scopes', { name: 'orders:pricing', claim_category: 'pricing' });
   const client = (body) => admin('/admin/clients', { grant_types: ['client_credentials'], ...body });
   const rs = await client({ client_name: 'orders-api', role: 'resource-server' });
+  const gatewayRs = await client({ client_name: 'orders-gateway', role: 'resource-server' });
   await admin('/admin/apis', {
     identifier: audience,
     name: 'Orders',
     scopes: ['orders:read', 'orders:pricing'],
-    resource_server_clients: [rs.client_id],
+    resource_server_clients: [rs.client_id, gatewayRs.client_id],
   });
   const caller = await client({ client_name: 'orders-bench', scope: 'orders:read orders:pricing' });
-  const tokenRes = await fetch(`${sgUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { ...form, authorization: basic(caller.client_id, caller.client_secret) },
-    body: `grant_type=client_credentials&resource=${encodeURIComponent(audience)}`,
-  });
-  const { access_token: token } = await tokenRes.json();
-  if (!token) throw new Error(`no token for ${audience}: ${tokenRes.status}`);
+  const tokenFor = async (scope) => {
+    const tokenRes = await fetch(`${sgUrl}/oauth/token`, {
+      method: 'POST',
+      headers: { ...form, authorization: basic(caller.client_id, caller.client_secret) },
+      body: `grant_type=client_credentials&resource=${encodeURIComponent(audience)}&scope=${encodeURIComponent(scope)}`,
+    });
+    const { access_token: token } = await tokenRes.json();
+    if (!token) throw new Error(`no token for ${audience} with ${scope}: ${tokenRes.status}`);
+    return token;
+  };
+  return {
+    audience,
+    rs,
+    gatewayRs,
+    token: await tokenFor('orders:read orders:pricing'),
+    readToken: await tokenFor('orders:read'),
+  };
+}
 
+/**
+ * Starts examples/orders-api as a resource server of the Orders API (setupOrdersApi) and the bare
+ * peer, and checks once that both answer the same JSON with the priced fields.
+ */
+async function startOrdersApi(sgUrl, { audience, rs, token }) {
   const [oPort, bPort] = [await freePort(), await freePort()];
   run(process.execPath, [join(root, 'examples/orders-api/dist/main.js')], {
     PORT: String(oPort),
@@ -264,6 +325,114 @@ async function startOrdersApi(sgUrl, adminTok) {
   return {
     orders: [`${ordersUrl}/orders/${ids[0]}`, requests({ authorization: `Bearer ${token}` })],
     bare: [`${bareUrl}/orders/${ids[0]}`, requests({})],
+  };
+}
+
+/** JSON response fields the gateway route filters; none is granted without `orders:pricing`. */
+const GATEWAY_CLAIMS = {
+  subtotal: 'pricing',
+  tax: 'pricing',
+  total: 'pricing',
+  'shipping.cost': 'pricing',
+  'items[].unit_price': 'pricing',
+  'items[].line_total': 'pricing',
+};
+
+/** `value` without the members at `paths` (claims paths without `[]`; arrays are transparent). */
+function without(value, paths) {
+  if (Array.isArray(value)) return value.map((v) => without(v, paths));
+  if (value === null || typeof value !== 'object') return value;
+  const out = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (paths.includes(key)) continue;
+    const inner = paths.filter((p) => p.startsWith(`${key}.`)).map((p) => p.slice(key.length + 1));
+    out[key] = inner.length ? without(v, inner) : v;
+  }
+  return out;
+}
+
+/**
+ * Starts bench/peers/json-upstream.mjs, the gateway (packages/gateway) with one protected, claims-filtered
+ * route to it as a resource server of the Orders API, and the same upstream behind a bare
+ * @fastify/http-proxy; checks once that the gateway refuses a request without a token, answers the full
+ * body to a token with `orders:pricing` and the body cut of every priced field to one without, and that
+ * the bare proxy answers the full body.
+ */
+async function startGateway(sgUrl, { audience, gatewayRs, token, readToken }) {
+  const [upPort, gwPort, pxPort] = [await freePort(), await freePort(), await freePort()];
+  run(process.execPath, [join(root, 'bench/peers/json-upstream.mjs')], { PORT: String(upPort) }, { core: 1 });
+  const upstream = `http://127.0.0.1:${upPort}`;
+  const dir = mkdtempSync(join(tmpdir(), 'sg-bench-gateway-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const config = join(dir, 'gateway.yaml');
+  writeFileSync(
+    config,
+    [
+      `listen: { host: 127.0.0.1, port: ${gwPort} }`,
+      `issuer: ${sgUrl}`,
+      `client: { id: ${gatewayRs.client_id}, secret: "\${BENCH_GATEWAY_CLIENT_SECRET}" }`,
+      'routes:',
+      '  - name: orders',
+      '    match: { path: /orders/*, methods: [GET] }',
+      `    upstream: ${upstream}`,
+      `    audience: ${audience}`,
+      '    scopes: [orders:read]',
+      `    claims: ${JSON.stringify(GATEWAY_CLAIMS)}`,
+      '',
+    ].join('\n'),
+  );
+  run(process.execPath, [join(root, 'packages/gateway/dist/main.js'), '--config', config], {
+    BENCH_GATEWAY_CLIENT_SECRET: gatewayRs.client_secret,
+    LOG_LEVEL: 'warn',
+  });
+  run(process.execPath, [join(root, 'bench/peers/bare-proxy.mjs')], {
+    PORT: String(pxPort),
+    UPSTREAM: upstream,
+  });
+  const gatewayUrl = `http://127.0.0.1:${gwPort}`;
+  const proxyUrl = `http://127.0.0.1:${pxPort}`;
+  const path = '/orders/ord-1001';
+  await waitOk(`${upstream}${path}`);
+  await waitOk(`${gatewayUrl}/health/ready`, 60_000, (status) => status === 200);
+  await waitOk(`${proxyUrl}${path}`);
+
+  const get = async (url, bearer) => {
+    const res = await fetch(url, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+    return { status: res.status, text: await res.text() };
+  };
+  const full = await get(`${upstream}${path}`);
+  const expected = JSON.stringify(
+    without(
+      JSON.parse(full.text),
+      Object.keys(GATEWAY_CLAIMS).map((p) => p.replaceAll('[]', '')),
+    ),
+  );
+  if (expected === JSON.stringify(JSON.parse(full.text)))
+    throw new Error(`the upstream body has none of the filtered fields: ${full.text}`);
+  const checks = [
+    ['bare proxy', await get(`${proxyUrl}${path}`), 200, (t) => t === full.text, 'the full body'],
+    ['gateway, no token', await get(`${gatewayUrl}${path}`), 401, () => true, 'a 401'],
+    [
+      'gateway, orders:read orders:pricing',
+      await get(`${gatewayUrl}${path}`, token),
+      200,
+      (t) => t === full.text,
+      'the full body',
+    ],
+    [
+      'gateway, orders:read',
+      await get(`${gatewayUrl}${path}`, readToken),
+      200,
+      (t) => JSON.stringify(JSON.parse(t)) === expected,
+      `the body without ${Object.keys(GATEWAY_CLAIMS).join(', ')}`,
+    ],
+  ];
+  for (const [name, res, status, ok, what] of checks)
+    if (res.status !== status || !ok(res.text))
+      throw new Error(`${name} GET ${path}: ${res.status} ${res.text}\n  (expected ${status} with ${what})`);
+  return {
+    gateway: [`${gatewayUrl}${path}`, { headers: { authorization: `Bearer ${readToken}` } }],
+    proxy: [`${proxyUrl}${path}`, {}],
   };
 }
 
@@ -381,7 +550,9 @@ async function main() {
     bare = `http://127.0.0.1:${bPort}`;
     await waitOk(`${bare}/customers/${customers[0]}`);
   }
-  const ordersRuns = await startOrdersApi(sgUrl, adminTok);
+  const ordersSetup = await setupOrdersApi(sgUrl, adminTok);
+  const ordersRuns = await startOrdersApi(sgUrl, ordersSetup);
+  const gatewayRuns = await startGateway(sgUrl, ordersSetup);
 
   const results = {};
   const rssStart = rss(sg.pid);
@@ -424,6 +595,11 @@ async function main() {
   console.log('examples/orders-api GET /orders/:id');
   results.orders_api = await load('orders-api (@scopegate/nest: verify, feed, claims)', ...ordersRuns.orders);
   results.orders_bare = await load('bare Fastify, same JSON', ...ordersRuns.bare);
+  console.log('gateway GET /orders/:id (1.5 KB JSON upstream, priced fields cut)');
+  results.gateway = await load('gateway (verify, feed, scopes, claims, usage)', ...gatewayRuns.gateway);
+  results.gateway_proxy = await load('bare @fastify/http-proxy, no auth', ...gatewayRuns.proxy);
+  results.gateway_1conn = await latency('gateway, 1 connection', ...gatewayRuns.gateway);
+  results.gateway_proxy_1conn = await latency('bare @fastify/http-proxy, 1 connection', ...gatewayRuns.proxy);
   let soak;
   if (SOAK > 0) {
     console.log(`RSS soak: GET /customers/:id for ${SOAK} s`);
@@ -456,11 +632,28 @@ async function main() {
     introspection_vs_oidc_provider: { value: ratio(results.in_scopegate, results.in_oidc), target: 1.5 },
     api_vs_bare_fastify: { value: ratio(results.api_scopegate, results.api_bare), target: 0.7 },
     orders_api_vs_bare_fastify: { value: ratio(results.orders_api, results.orders_bare), target: 0.7 },
+    gateway_vs_bare_http_proxy: { value: ratio(results.gateway, results.gateway_proxy), target: 0.6 },
+  };
+  // What the gateway adds to a request: p50 against the bare proxy with one connection (no queueing).
+  // At 50 connections the p50 is mostly queueing, so its difference only restates the req/s ratio.
+  const added = (a, b) => (a && b && !a.errors && !b.errors ? +(a.p50 - b.p50).toFixed(2) : null);
+  const addedLatency = {
+    gateway_p50_ms: { value: added(results.gateway_1conn, results.gateway_proxy_1conn), target: 1 },
+    gateway_p50_ms_at_50_connections: { value: added(results.gateway, results.gateway_proxy), target: null },
   };
   console.log('\nratios (target)');
   for (const [k, v] of Object.entries(ratios))
     console.log(
       `  ${k.padEnd(34)} ${v.value ?? 'n/a'}×  (≥ ${v.target}×)  ${v.value === null ? '' : v.value >= v.target ? 'met' : 'NOT met'}`,
+    );
+  console.log('added latency (target)');
+  for (const [k, v] of Object.entries(addedLatency))
+    console.log(
+      `  ${k.padEnd(34)} ${v.value === null ? 'n/a' : `${v.value >= 0 ? '+' : ''}${v.value}`} ms  ${
+        v.target === null
+          ? '(informational: queueing)'
+          : `(≤ ${v.target} ms)  ${v.value === null ? '' : v.value <= v.target ? 'met' : 'NOT met'}`
+      }`,
     );
   const p99Max = Math.max(...Object.values(results).map((r) => r.p99));
   console.log(
@@ -475,6 +668,7 @@ async function main() {
     duration_s: DURATION,
     results,
     ratios,
+    added_latency: addedLatency,
     p99_max_ms: p99Max,
     rss_mb: { start: Math.round(rssStart / 2 ** 20), end: Math.round(rssEnd / 2 ** 20) },
     soak,
