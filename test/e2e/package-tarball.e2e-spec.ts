@@ -1,7 +1,16 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -213,6 +222,23 @@ describe('the @scopegate/nest tarball in a fresh Nest app on Express', () => {
     expect(existsSync(join(installed, 'src'))).toBe(false);
     expect(existsSync(join(appDir, 'node_modules', '@nestjs', 'swagger'))).toBe(false);
     expect(existsSync(join(appDir, 'node_modules', '@nestjs', 'platform-fastify'))).toBe(false);
+  });
+
+  it('ships source maps that carry their sources (the TypeScript sources are not in the tarball)', () => {
+    const dist = join(appDir, 'node_modules', '@scopegate', 'nest', 'dist');
+    const maps = (readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(10);
+    const unreadable = maps.filter((file) => {
+      const map = JSON.parse(readFileSync(join(dist, file), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      return map.sources.some(
+        (source, i) =>
+          typeof map.sourcesContent?.[i] !== 'string' && !existsSync(join(dist, dirname(file), source)),
+      );
+    });
+    expect(unreadable).toEqual([]);
   });
 
   it('opens a @Public() route without a token (and the ./core entry point loads)', async () => {
