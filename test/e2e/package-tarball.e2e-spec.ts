@@ -59,8 +59,8 @@ async function packNest(into: string): Promise<{ tarball: string; integrity: str
 
 /**
  * A fresh Nest app as `nest new` makes it (CommonJS TypeScript on Express), outside the repository,
- * with the tarball installed from the npm cache and compiled by the repository's tsc with the
- * package's declarations type-checked.
+ * with the tarball installed from the npm cache and compiled by the repository's tsc with every
+ * package's declarations type-checked (skipLibCheck false; only TypeScript's own lib files skipped).
  */
 async function buildScratchApp(dir: string, tarball: { tarball: string; integrity: string }) {
   cpSync(FIXTURE, dir, { recursive: true });
