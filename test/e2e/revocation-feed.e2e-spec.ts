@@ -115,4 +115,16 @@ describe('revocation feed for resource servers (Server-Sent Events)', () => {
     const beat = await feed.next((e) => e.event === 'heartbeat', { from, timeoutMs: 7000 });
     expect(JSON.parse(beat.data).time).toBeTypeOf('number');
   });
+
+  it('ends open streams when the instance shuts down, so shutdown does not wait for them', async () => {
+    const feed = await connect();
+    await feed.next((e) => e.event === 'ready');
+    const started = Date.now();
+    await app.stop();
+    const took = Date.now() - started;
+    app = undefined as unknown as TestApp; // stopped here; afterAll skips it
+    for (let i = 0; i < 50 && !feed.ended; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(feed.ended).toBe(true);
+    expect(took).toBeLessThan(5000); // the shutdown timeout is 10 s: an open stream used to hold it that long
+  });
 });

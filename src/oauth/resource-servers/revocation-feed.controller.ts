@@ -1,4 +1,12 @@
-import { Controller, Get, HttpException, HttpStatus, Req, Res } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpException,
+  HttpStatus,
+  Req,
+  Res,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KeysService } from '../../keys/keys.service';
@@ -34,8 +42,15 @@ const MAX_BUFFERED_BYTES = 1 << 20;
  */
 @ApiTags('resource servers')
 @Controller('resource-server')
-export class RevocationFeedController {
+export class RevocationFeedController implements BeforeApplicationShutdown {
   private readonly streams = new Map<string, number>();
+  /** Every open stream's close, so that shutdown ends them (an open stream would hold the server up). */
+  private readonly open = new Set<() => void>();
+
+  /** Before the HTTP server closes: end every stream; the clients reconnect to another instance. */
+  beforeApplicationShutdown(): void {
+    for (const close of [...this.open]) close();
+  }
 
   constructor(
     private readonly revocations: RevocationService,
@@ -96,6 +111,7 @@ export class RevocationFeedController {
     const close = () => {
       if (closed) return;
       closed = true;
+      this.open.delete(close);
       cleanups.forEach((c) => c());
       this.streams.set(principal.clientId, (this.streams.get(principal.clientId) ?? 1) - 1);
       res.end();
@@ -118,6 +134,7 @@ export class RevocationFeedController {
       this.notifications.onDisconnect(close),
     );
     req.raw.on('close', close);
+    this.open.add(close);
     const heartbeat = setInterval(() => send('heartbeat', { time: Date.now() }), FEED_HEARTBEAT_MS);
     const expiry = setTimeout(close, Math.max(0, principal.exp * 1000 - Date.now()));
     cleanups.push(
