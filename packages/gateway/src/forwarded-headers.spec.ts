@@ -49,6 +49,7 @@ describe('forwardedHeaders', () => {
       'proxy-authorization': 'Basic x',
       'keep-alive': 'timeout=5',
       'x-request-id': 'caller-chosen',
+      expect: '100-continue',
     };
     expect(Object.keys(forwardedHeaders(incoming, base)).sort()).toEqual(['x-forwarded-for', 'x-request-id']);
     expect(forwardedHeaders(incoming, base)['x-request-id']).toBe('req-1');

@@ -24,6 +24,8 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+  // 100-continue is a hop's conversation: the gateway has already read (or streams) the body.
+  'expect',
 ]);
 
 /** Conditional and partial requests: on a filtered route they could yield unfiltered bytes or stale tags. */

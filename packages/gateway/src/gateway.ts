@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { Transform } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyReplyFrom from '@fastify/reply-from';
@@ -57,7 +58,16 @@ export interface Gateway {
  * with the verified identity, and its JSON response filtered by the claim categories the token's
  * scopes grant. Usage is reported to Scopegate's audit log.
  */
-export async function createGateway(config: GatewayConfig, logger: ScopegateLogger): Promise<Gateway> {
+export interface GatewayOptions {
+  /** Bearer token required on GET /metrics (METRICS_TOKEN); open when unset. */
+  metricsToken?: string;
+}
+
+export async function createGateway(
+  config: GatewayConfig,
+  logger: ScopegateLogger,
+  options: GatewayOptions = {},
+): Promise<Gateway> {
   const verifier = createVerifier({
     issuer: config.issuer,
     clientId: config.client.id,
@@ -81,8 +91,12 @@ export async function createGateway(config: GatewayConfig, logger: ScopegateLogg
   });
   // Bodies are forwarded as streams, whatever their type.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req: FastifyRequest, payload: IncomingMessage, done) =>
-    done(null, payload),
+  app.addContentTypeParser('*', (req: FastifyRequest, payload: IncomingMessage, done) =>
+    // Request bodies are bounded like responses: a declared length over the limit is refused at once,
+    // a chunked body is cut off when it passes it.
+    Number(req.headers['content-length'] ?? 0) > config.maxBodyBytes
+      ? done(Object.assign(new Error('request body too large'), { statusCode: 413 }), undefined)
+      : done(null, bounded(payload, config.maxBodyBytes)),
   );
   await app.register(fastifyReplyFrom, {
     disableRequestLogging: true,
@@ -119,20 +133,29 @@ export async function createGateway(config: GatewayConfig, logger: ScopegateLogg
       .header('cache-control', 'no-store')
       .send({ status: ready ? 'ok' : 'unavailable', keys: s.keys, feed: s.feed, catalog: s.catalog });
   });
-  app.get('/metrics', async (_req, reply) =>
-    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  app.get('/metrics', async (req, reply) => {
+    // With METRICS_TOKEN set, scrapers must send it (Bearer); the metrics name clients and routes.
+    if (options.metricsToken && !sameSecret(bearerOf(req.headers.authorization), options.metricsToken))
+      return sendError(reply, 401, 'invalid_token', 'The metrics token is missing or wrong', {
+        'www-authenticate': 'Bearer realm="metrics"',
+      });
+    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
 
   app.setNotFoundHandler((req, reply) => handle(req, reply));
   app.setErrorHandler((err: { statusCode?: number; message?: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) logger.error(`request ${req.id}: ${err.message ?? String(err)}`);
-    return sendError(
-      reply,
-      status,
-      status === 500 ? 'server_error' : 'invalid_request',
-      status === 500 ? 'The gateway failed' : 'The request is malformed',
-    );
+    if (status === 413)
+      return sendError(
+        reply,
+        413,
+        'invalid_request',
+        `The request body is larger than ${config.maxBodyBytes} bytes`,
+      );
+    return status === 500
+      ? sendError(reply, 500, 'server_error', 'The gateway failed')
+      : sendError(reply, status, 'invalid_request', 'The request is malformed');
   });
   for (const method of METHODS)
     for (const url of ['/', '/*']) {
@@ -371,4 +394,29 @@ export async function createGateway(config: GatewayConfig, logger: ScopegateLogg
       redis?.disconnect();
     },
   };
+}
+
+/** A request body stream that fails once more than `max` bytes have passed. */
+function bounded(payload: IncomingMessage, max: number): Transform {
+  let seen = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      seen += chunk.length;
+      callback(
+        seen > max ? Object.assign(new Error('request body too large'), { statusCode: 413 }) : null,
+        chunk,
+      );
+    },
+  });
+  payload.on('error', (err) => limiter.destroy(err));
+  return payload.pipe(limiter);
+}
+
+const bearerOf = (header: string | undefined): string =>
+  header && /^Bearer /i.test(header) ? header.slice(7).trim() : '';
+
+/** Constant-time comparison of two secrets of any length (their digests are compared). */
+function sameSecret(a: string, b: string): boolean {
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const gateway = await createGateway(config, log);
+  const gateway = await createGateway(config, log, { metricsToken: process.env.METRICS_TOKEN || undefined });
   const address = await gateway.listen();
   log.log(`Scopegate gateway listening on ${address}\n${describeConfig(config)}`);
 
