@@ -16,7 +16,7 @@ import {
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import type { GatewayConfig, RouteConfig } from './config.types';
-import { forwardedHeaders, REPRESENTATION_HEADERS } from './forwarded-headers';
+import { forwardedHeaders, privateCacheControl, REPRESENTATION_HEADERS } from './forwarded-headers';
 import { sendError, type AnyReply } from './gateway-errors';
 import { GatewayMetrics } from './metrics';
 import { compileRoutes, normaliseTarget, upstreamUrl, type Matcher } from './paths';
@@ -63,7 +63,7 @@ export async function createGateway(config: GatewayConfig, logger: ScopegateLogg
     failClosed: config.failClosed,
     logger,
   });
-  const metrics = new GatewayMetrics();
+  const metrics = new GatewayMetrics(() => verifier.status().usage);
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
     : undefined;
@@ -210,8 +210,7 @@ export async function createGateway(config: GatewayConfig, logger: ScopegateLogg
         if (!route.public) {
           // RFC 9111 §5.2.2.7 / RFC 9110 §12.5.5: a response that depends on the caller's token is not
           // for shared caches.
-          const cc = String(out['cache-control'] ?? '');
-          if (!/\b(private|no-store)\b/i.test(cc)) out['cache-control'] = cc ? `private, ${cc}` : 'private';
+          out['cache-control'] = privateCacheControl(String(out['cache-control'] ?? ''));
           const vary = String(out.vary ?? '');
           if (!/\bauthorization\b/i.test(vary)) out.vary = vary ? `${vary}, Authorization` : 'Authorization';
         }
@@ -219,6 +218,12 @@ export async function createGateway(config: GatewayConfig, logger: ScopegateLogg
       },
       onResponse: (_req, res, upstream) => {
         if (!route.claimRules || !s.principal) return void res.send(upstream.stream);
+        if (req.method === 'HEAD') {
+          // RFC 9110 §8.6: a HEAD answer may leave Content-Length out, but must not state a length other
+          // than the GET's; the filtered length is unknown without the body, so none is sent.
+          upstream.stream.resume();
+          return void res.send();
+        }
         void sendFiltered(res, upstream.stream, route, s.principal);
       },
       onError: (res, { error }) => {
