@@ -38,6 +38,8 @@ interface RequestState {
 
 const RESERVED = new Set(['/metrics', '/health/live', '/health/ready']);
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+/** A rate-limit counter update takes well under a millisecond; a Redis that takes this long is down. */
+const REDIS_COMMAND_TIMEOUT_MS = 1000;
 
 export interface Gateway {
   app: FastifyInstance;
@@ -64,8 +66,15 @@ export async function createGateway(config: GatewayConfig, logger: ScopegateLogg
     logger,
   });
   const metrics = new GatewayMetrics(() => verifier.status().usage);
+  // Commands fail at once while disconnected (no offline queue) and after REDIS_COMMAND_TIMEOUT_MS on
+  // a connection that no longer answers; either way the request is answered 503, never left hanging.
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
+    ? new Redis(config.redisUrl, {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        lazyConnect: false,
+        commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      })
     : undefined;
   redis?.on('error', () => undefined); // reported through failing limiter calls
 
