@@ -1,24 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startTestApp, type TestApp } from '../support/app';
-import { ADMIN_ENV, adminToken, api, tokenRequest } from '../support/oauth';
-import { GATEWAY_MAIN, spawnScript, waitForOk, type Spawned } from '../support/process';
+import { freePort } from '../support/app';
+import { GatewayProcess, json, Scopegate, type Credentials } from '../support/gateway';
+import { GATEWAY_MAIN, spawnScript, waitForOk } from '../support/process';
 
 const ORDERS = 'https://orders.example';
 const BILLING = 'https://billing.example';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Credentials {
-  client_id: string;
-  client_secret: string;
-}
 
 /** The order as the upstream writes it: numbers whose lexemes JSON.parse would not keep. */
 const ORDER_JSON =
@@ -38,7 +33,13 @@ function startUpstream(
     seen.push({ path: req.url ?? '', headers: req.headers, method: req.method ?? '' });
     const path = (req.url ?? '').split('?')[0];
     if (path === '/orders/o-1')
-      return void res.writeHead(200, { 'content-type': 'application/json', etag: '"v1"' }).end(ORDER_JSON);
+      return void res
+        .writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(ORDER_JSON),
+          etag: '"v1"',
+        })
+        .end(ORDER_JSON);
     if (path === '/orders/list')
       return void res
         .writeHead(200, { 'content-type': 'application/json' })
@@ -68,10 +69,37 @@ function startUpstream(
         .end('{"total_pr');
     if (path === '/orders/doc.pdf')
       return void res.writeHead(200, { 'content-type': 'application/pdf' }).end(PDF);
-    if (path.startsWith('/echo'))
+    if (path === '/files/doc.pdf') {
+      // A file server that lets shared caches keep its files.
+      res.setHeader('cache-control', 'public, max-age=60, s-maxage=600');
+      const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+      if (!range)
+        return void res
+          .writeHead(200, { 'content-type': 'application/pdf', 'accept-ranges': 'bytes' })
+          .end(PDF);
+      const [from, to] = [Number(range[1]), Number(range[2])];
       return void res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ path: req.url, method: req.method, headers: req.headers }));
+        .writeHead(206, {
+          'content-type': 'application/pdf',
+          'content-range': `bytes ${from}-${to}/${PDF.length}`,
+        })
+        .end(PDF.subarray(from, to + 1));
+    }
+    if (path.startsWith('/echo')) {
+      const body: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => body.push(chunk));
+      return void req.on('end', () =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            path: req.url,
+            method: req.method,
+            headers: req.headers,
+            trailers: req.trailers,
+            body: Buffer.concat(body).toString(),
+          }),
+        ),
+      );
+    }
     if (path === '/slow') return void setTimeout(() => res.writeHead(200).end('late'), 3000);
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"upstream 404"}');
   });
@@ -94,82 +122,47 @@ function raw(port: number, text: string): Promise<string> {
 }
 
 describe('gateway mode: any HTTP API behind Scopegate (separate processes)', () => {
-  let app: TestApp;
-  let admin: string;
+  let sg: Scopegate;
   let rs: Credentials;
   let reader: Credentials;
   let pricer: Credentials;
   let banker: Credentials;
   let billingClient: Credentials;
+  let pricingOnly: Credentials;
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
   let python: ChildProcess;
-  let gateway: Spawned;
-  let gw: string;
+  let gateway: GatewayProcess;
   let gwPort: number;
   let dir: string;
   let configFile: string;
   let config: (extra?: string) => string;
 
-  const call = (path: string, init: Parameters<typeof api>[3] = {}) => api(app, path, admin, init);
-  const client = async (body: Record<string, unknown>): Promise<Credentials> => {
-    const res = await call('/admin/clients', {
-      method: 'POST',
-      body: { client_name: 'c', grant_types: ['client_credentials'], ...body },
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body as Credentials;
-  };
-  const tokenFor = async (c: Credentials, resource: string | null = ORDERS, scope?: string) => {
-    const res = await tokenRequest(
-      app,
-      { grant_type: 'client_credentials', ...(resource ? { resource } : {}), ...(scope ? { scope } : {}) },
-      { id: c.client_id, secret: c.client_secret },
-    );
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    return res.body.access_token as string;
-  };
-  const get = async (path: string, token?: string, headers: Record<string, string> = {}, method = 'GET') => {
-    const res = await fetch(`${gw}${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-    });
-    const bytes = Buffer.from(await res.arrayBuffer());
-    return { status: res.status, headers: res.headers, bytes, text: bytes.toString('utf8') };
-  };
-  const json = (r: { text: string }) => JSON.parse(r.text);
+  const call = (path: string, init: Parameters<Scopegate['call']>[1] = {}) => sg.call(path, init);
+  const tokenFor = (c: Credentials, resource: string | null = ORDERS, scope?: string) =>
+    sg.tokenFor(c, resource, scope);
+  const get = (path: string, token?: string, headers: Record<string, string> = {}, method = 'GET') =>
+    gateway.request(path, token, headers, method);
 
   beforeAll(async () => {
-    app = await startTestApp({ ...ADMIN_ENV });
-    admin = await adminToken(app);
-    for (const name of ['pricing', 'banking'])
-      expect((await call('/admin/claim-categories', { method: 'POST', body: { name } })).status).toBe(201);
-    for (const body of [
-      { name: 'orders:read' },
-      { name: 'orders:pricing', claim_category: 'pricing' },
-      { name: 'orders:banking', claim_category: 'banking' },
-      { name: 'billing:read' },
-    ])
-      expect((await call('/admin/scopes', { method: 'POST', body })).status).toBe(201);
-    rs = await client({ client_name: 'gateway', role: 'resource-server' });
-    for (const body of [
-      {
-        identifier: ORDERS,
-        name: 'Orders',
-        scopes: ['orders:read', 'orders:pricing', 'orders:banking'],
-        resource_server_clients: [rs.client_id],
-      },
-      {
-        identifier: BILLING,
-        name: 'Billing',
-        scopes: ['billing:read'],
-        resource_server_clients: [rs.client_id],
-      },
-    ])
-      expect((await call('/admin/apis', { method: 'POST', body })).status).toBe(201);
-    reader = await client({ client_name: 'reader', scope: 'orders:read' });
-    pricer = await client({ client_name: 'pricer', scope: 'orders:read orders:pricing' });
-    banker = await client({ client_name: 'banker', scope: 'orders:read orders:pricing orders:banking' });
-    billingClient = await client({ client_name: 'billing', scope: 'billing:read' });
+    sg = await Scopegate.start();
+    rs = await sg.setUpApis({
+      categories: ['pricing', 'banking'],
+      scopes: [
+        { name: 'orders:read' },
+        { name: 'orders:pricing', claim_category: 'pricing' },
+        { name: 'orders:banking', claim_category: 'banking' },
+        { name: 'billing:read' },
+      ],
+      apis: [
+        { identifier: ORDERS, name: 'Orders', scopes: ['orders:read', 'orders:pricing', 'orders:banking'] },
+        { identifier: BILLING, name: 'Billing', scopes: ['billing:read'] },
+      ],
+    });
+    reader = await sg.client({ client_name: 'reader', scope: 'orders:read' });
+    pricer = await sg.client({ client_name: 'pricer', scope: 'orders:read orders:pricing' });
+    banker = await sg.client({ client_name: 'banker', scope: 'orders:read orders:pricing orders:banking' });
+    billingClient = await sg.client({ client_name: 'billing', scope: 'billing:read' });
+    pricingOnly = await sg.client({ client_name: 'pricing only', scope: 'orders:pricing' });
 
     const upPort = await freePort();
     upstream = await startUpstream(upPort);
@@ -183,12 +176,11 @@ describe('gateway mode: any HTTP API behind Scopegate (separate processes)', () 
 
     dir = mkdtempSync(join(tmpdir(), 'scopegate-gateway-'));
     gwPort = await freePort();
-    gw = `http://127.0.0.1:${gwPort}`;
     configFile = join(dir, 'gateway.yaml');
     const up = `http://127.0.0.1:${upPort}`;
     config = (extra = '') => `
 listen: { host: 127.0.0.1, port: ${gwPort} }
-issuer: ${app.url}
+issuer: ${sg.url}
 client: { id: ${rs.client_id}, secret: "\${GW_CLIENT_SECRET}" }
 max_body_bytes: 1mb
 routes:
@@ -232,30 +224,26 @@ routes:
     upstream: http://127.0.0.1:${pyPort}
     audience: ${ORDERS}
     claims: { total_price: pricing, "items[].unit_price": pricing }
+  - name: files
+    match: { path: /files/* }
+    upstream: ${up}
+    audience: ${ORDERS}
   - name: status
     match: { path: /status }
     upstream: ${up}/echo
     public: true
 ${extra}`;
     writeFileSync(configFile, config());
-    gateway = spawnScript(GATEWAY_MAIN, {
-      GATEWAY_CONFIG: configFile,
-      GW_CLIENT_SECRET: rs.client_secret,
-      LOG_LEVEL: 'info',
-    });
-    await waitForOk(`${gw}/health/ready`, 30_000).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${gateway.stdout()}\n${gateway.stderr()}`);
-    });
+    gateway = await GatewayProcess.start(configFile, gwPort, { GW_CLIENT_SECRET: rs.client_secret });
   }, 120_000);
 
   afterAll(async () => {
-    gateway?.child.kill('SIGTERM');
-    await gateway?.exited;
+    await gateway?.stop();
     python?.kill('SIGTERM');
     upstream?.server.closeAllConnections();
     upstream?.server.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
-    await app?.stop();
+    await sg?.stop();
   });
 
   it('refuses without a token, with a bad one or one for another audience (RFC 6750), 403 without the scope', async () => {
@@ -272,11 +260,24 @@ ${extra}`;
     expect((await get('/billing/x', billing)).status).toBe(200);
     const denied = await get('/billing/x', await tokenFor(pricer));
     expect(denied.status).toBe(401); // a token for the orders API at the billing route
-    const noScope = await get(
-      '/orders/o-1',
-      await tokenFor(billingClient, ORDERS, undefined).catch(() => ''),
-    );
-    expect([401, 403]).toContain(noScope.status);
+  });
+
+  it('403 insufficient_scope names the scopes required: all of `scopes`, one of `scopes_any` (RFC 6750 §3.1)', async () => {
+    const token = await tokenFor(pricingOnly);
+    const before = upstream.seen.length;
+    const all = await get('/orders/o-1', token);
+    expect(all.status).toBe(403);
+    expect(json(all).error).toBe('insufficient_scope');
+    expect(all.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(all.headers.get('www-authenticate')).toContain('scope="orders:read"');
+    const any = await get('/echo/x', token);
+    expect(any.status).toBe(403);
+    expect(json(any)).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'This request requires one of the scopes orders:read orders:banking',
+    });
+    expect(any.headers.get('www-authenticate')).toContain('scope="orders:read orders:banking"');
+    expect(upstream.seen.length).toBe(before); // neither reached the upstream
   });
 
   it('filters JSON fields by the token’s scopes, keeping every other byte (numbers’ exact lexemes)', async () => {
@@ -326,6 +327,37 @@ ${extra}`;
     expect(sent['if-none-match']).toBeUndefined();
   });
 
+  it('a HEAD on a filtered route answers like the GET, without the unfiltered body’s length or tags', async () => {
+    const token = await tokenFor(reader);
+    const res = await raw(
+      gwPort,
+      `HEAD /orders/o-1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(res).toMatch(/^HTTP\/1\.1 200/);
+    const filteredLength = (await get('/orders/o-1', token)).bytes.length;
+    const length = /\r\ncontent-length: (\d+)\r\n/i.exec(res)?.[1];
+    if (length !== undefined) expect(Number(length)).toBe(filteredLength);
+    expect(res).not.toContain(`: ${Buffer.byteLength(ORDER_JSON)}\r\n`);
+    expect(res.toLowerCase()).not.toContain('etag');
+    expect(res).toMatch(/\r\ncache-control: private\r\n/i);
+    expect(res.split('\r\n\r\n')[1]).toBe('');
+  });
+
+  it('passes Range requests of a route without claims through (206 with Content-Range), never to shared caches', async () => {
+    const token = await tokenFor(reader);
+    const part = await get('/files/doc.pdf', token, { range: 'bytes=100-199' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 100-199/${PDF.length}`);
+    expect(part.bytes.equals(PDF.subarray(100, 200))).toBe(true);
+    // The upstream's `public` and `s-maxage` speak to shared caches; behind a token they do not hold.
+    expect(part.headers.get('cache-control')).toBe('private, max-age=60');
+    expect(part.headers.get('vary')).toMatch(/authorization/i);
+    const whole = await get('/files/doc.pdf', token);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    expect(whole.bytes.equals(PDF)).toBe(true);
+  });
+
   it('passes non-JSON bodies through byte for byte', async () => {
     const pdf = await get('/orders/doc.pdf', await tokenFor(reader));
     expect(pdf.status).toBe(200);
@@ -369,6 +401,36 @@ ${extra}`;
     expect(underscore).not.toContain('evil');
     const forwarded = json(await get('/echo-token', token));
     expect(forwarded.headers.authorization).toBe(`Bearer ${token}`);
+  });
+
+  it('strips X-Scopegate-* in any spelling and in request trailers', async () => {
+    const token = await tokenFor(reader);
+    const spellings = [
+      'X-SCOPEGATE-SUBJECT: evil-1',
+      'x-ScopeGate-Client-Id: evil-2',
+      'X_Scopegate-Scope: evil-3',
+      'x-scopegate_subject: evil-4',
+      'X-Scopegate-Anything: evil-5',
+    ];
+    const body = 'hello';
+    const res = await raw(
+      gwPort,
+      `POST /echo/t HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n${spellings.join('\r\n')}\r\n` +
+        'Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\nTrailer: X-Scopegate-Subject, X-Scopegate-Scope\r\n' +
+        `Connection: close\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n` +
+        'X-Scopegate-Subject: evil-6\r\nx_scopegate_scope: evil-7\r\n\r\n',
+    );
+    expect(res).toMatch(/^HTTP\/1\.1 200/);
+    const seen = JSON.parse(res.slice(res.indexOf('{'), res.lastIndexOf('}') + 1));
+    expect(seen.body).toBe(body);
+    expect(res).not.toContain('evil');
+    expect(seen.headers['x-scopegate-subject']).toBe(reader.client_id);
+    expect(seen.headers['x-scopegate-scope']).toBe('orders:read');
+    expect(Object.keys(seen.headers).filter((h) => /scopegate/i.test(h))).toEqual([
+      'x-scopegate-subject',
+      'x-scopegate-client-id',
+      'x-scopegate-scope',
+    ]);
   });
 
   it('normalises paths before matching, never forwards outside the route, refuses unlisted methods', async () => {
@@ -441,7 +503,7 @@ ${extra}`;
     const token = await tokenFor(pricer);
     expect((await get('/orders/o-1', token)).status).toBe(200);
     const revokedAt = Date.now();
-    const res = await fetch(`${app.url}/oauth/revoke`, {
+    const res = await fetch(`${sg.url}/oauth/revoke`, {
       method: 'POST',
       headers: {
         authorization: `Basic ${Buffer.from(`${pricer.client_id}:${pricer.client_secret}`).toString('base64')}`,
@@ -484,6 +546,9 @@ ${extra}`;
     const metrics = await get('/metrics');
     expect(metrics.text).toContain('scopegate_gateway_requests_total{route="orders"');
     expect(metrics.text).toContain('scopegate_gateway_upstream_seconds_bucket');
+    expect(metrics.text).toMatch(/^scopegate_gateway_usage_reports_pending \d+$/m);
+    expect(metrics.text).toMatch(/^scopegate_gateway_usage_reports_delivered_total [1-9]\d*$/m);
+    expect(metrics.text).toMatch(/^scopegate_gateway_usage_reports_dropped_total 0$/m);
     const ready = json(await get('/health/ready'));
     expect(ready).toMatchObject({ status: 'ok', keys: true, feed: true, catalog: true });
   });
@@ -499,15 +564,15 @@ ${extra}`;
     audience: ${ORDERS}
 `),
     );
-    gateway.child.kill('SIGHUP');
+    gateway.signal('SIGHUP');
     for (let i = 0; i < 50 && (await get('/extra/x', token)).status !== 200; i++) await sleep(100);
     expect((await get('/extra/x', token)).status).toBe(200);
     writeFileSync(configFile, config('  - name: broken\n    match: { path: nope }\n    upstream: ftp://x\n'));
-    gateway.child.kill('SIGHUP');
+    gateway.signal('SIGHUP');
     await sleep(500);
     expect((await get('/extra/x', token)).status).toBe(200);
-    expect(gateway.stderr()).toContain('SIGHUP: the new configuration was refused');
-    expect(gateway.stderr()).toContain('routes[9].upstream');
+    expect(gateway.proc.stderr()).toContain('SIGHUP: the new configuration was refused');
+    expect(gateway.proc.stderr()).toContain('routes[10].upstream');
   });
 });
 
@@ -528,5 +593,3 @@ describe('gateway configuration errors', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
-
-void httpRequest;

@@ -1,17 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startTestApp, type TestApp } from '../support/app';
+import { startTestApp, type TestApp } from '../support/app';
 import { createUser } from '../support/delegation';
 import { ADMIN_ENV, ADMIN_ID, ADMIN_SECRET, adminToken, basic, seedDemo } from '../support/oauth';
+import { RedisServer } from '../support/redis';
 
 const DS = getDataSourceToken() as unknown as new () => DataSource;
-const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 const rawBasic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -21,39 +17,23 @@ const rawBasic = (user: string, password: string) =>
  * table stays empty.
  */
 describe('throttles in Redis (REDIS_URL)', () => {
-  let dir: string;
-  let server: ChildProcess;
-  let redisUrl: string;
+  let server: RedisServer;
   let a: TestApp;
   let b: TestApp;
   let redis: Redis;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'scopegate-redis-'));
-    const port = await freePort();
-    server = spawn(
-      REDIS_SERVER,
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    redisUrl = `redis://127.0.0.1:${port}`;
-    redis = new Redis(redisUrl, { maxRetriesPerRequest: 50 });
-    redis.on('error', () => undefined); // refused until the server listens; ping retries
-    await redis.ping();
-    a = await startTestApp({ ...ADMIN_ENV, REDIS_URL: redisUrl });
-    b = await startTestApp({ ...ADMIN_ENV, REDIS_URL: redisUrl });
+    server = await RedisServer.start();
+    redis = server.client();
+    a = await startTestApp({ ...ADMIN_ENV, REDIS_URL: server.url });
+    b = await startTestApp({ ...ADMIN_ENV, REDIS_URL: server.url });
   }, 120_000);
 
   afterAll(async () => {
     await a?.stop();
     await b?.stop();
     redis?.disconnect();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await exited;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await server?.remove();
   });
 
   it('100 concurrent wrong passwords: at most 5 evaluated, then the right one is refused', async () => {
@@ -97,9 +77,7 @@ describe('throttles in Redis (REDIS_URL)', () => {
 
   // Last: it stops the Redis server.
   it('answers 503 with Retry-After, not 500, while Redis cannot be reached', async () => {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
+    await server.stop();
     const res = await fetch(`${a.url}/oauth/token`, {
       method: 'POST',
       headers: {

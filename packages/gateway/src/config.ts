@@ -13,6 +13,7 @@ import type { GatewayConfig, RouteConfig } from './config.types';
  *   fail_closed: true                                 # default
  *   max_body_bytes: 8mb                               # bytes or 512kb / 8mb / 1gb (binary units); default 8mb
  *   redis_url: redis://127.0.0.1:6379                 # optional; REDIS_URL from the environment otherwise
+ *                                                     # (Redis down or silent for 1 s: rate-limited routes 503)
  *   routes:                                           # at least one
  *     - name: orders                                  # [A-Za-z0-9._:-]{1,64}, unique
  *       match: { path: /orders/*, methods: [GET, POST], case_insensitive: false }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forwardedHeaders } from './forwarded-headers';
+import { forwardedHeaders, privateCacheControl } from './forwarded-headers';
 
 const principal = {
   jti: 'j',
@@ -76,5 +76,22 @@ describe('forwardedHeaders', () => {
       '1.2.3.4, 10.0.0.9',
     );
     expect(forwardedHeaders({ 'x-forwarded-for': 'evil\r\nx: y' }, base)['x-forwarded-for']).toBe('10.0.0.9');
+  });
+});
+
+describe('privateCacheControl (RFC 9111 §5.2.2.7)', () => {
+  it.each([
+    ['', 'private'],
+    ['max-age=60', 'private, max-age=60'],
+    ['public, max-age=60, s-maxage=600', 'private, max-age=60'],
+    ['PUBLIC,S-MAXAGE=5,proxy-revalidate,must-revalidate', 'private, must-revalidate'],
+    ['private', 'private'],
+    ['no-store', 'private, no-store'],
+    // Qualified `private` leaves the rest of the response to shared caches: made unqualified.
+    ['private="set-cookie, x-a", max-age=5', 'private, max-age=5'],
+    ['no-cache="set-cookie, public", max-age=5', 'private, no-cache="set-cookie, public", max-age=5'],
+    [' , ,max-age=1 , ', 'private, max-age=1'],
+  ])('%j → %j', (upstream, sent) => {
+    expect(privateCacheControl(upstream)).toBe(sent);
   });
 });

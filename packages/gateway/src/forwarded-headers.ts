@@ -91,3 +91,20 @@ export const REPRESENTATION_HEADERS = [
   'repr-digest',
   'content-digest',
 ];
+
+/** Directives addressed to shared caches (RFC 9111 §5.2.2.9, §5.2.2.10, §5.2.2.8), and `private` itself. */
+const SHARED_CACHE_DIRECTIVES = new Set(['public', 's-maxage', 'proxy-revalidate', 'private']);
+/** One Cache-Control list element: commas inside a quoted string do not split it (RFC 9110 §5.6.1). */
+const LIST_ELEMENT = /(?:[^,"]|"(?:[^"\\]|\\.)*"?)+/g;
+
+/**
+ * The Cache-Control of a response that depends on the caller's token: unqualified `private` (RFC 9111
+ * §5.2.2.7; a qualified `private="…"` would leave the rest to shared caches), without the upstream's
+ * directives for shared caches that would contradict it; the others are kept as they were.
+ */
+export function privateCacheControl(upstream: string): string {
+  const kept = (upstream.match(LIST_ELEMENT) ?? [])
+    .map((d) => d.trim())
+    .filter((d) => d && !SHARED_CACHE_DIRECTIVES.has(d.split('=')[0].trim().toLowerCase()));
+  return ['private', ...kept].join(', ');
+}

@@ -17,7 +17,7 @@ import {
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import type { GatewayConfig, RouteConfig } from './config.types';
-import { forwardedHeaders, REPRESENTATION_HEADERS } from './forwarded-headers';
+import { forwardedHeaders, privateCacheControl, REPRESENTATION_HEADERS } from './forwarded-headers';
 import { sendError, type AnyReply } from './gateway-errors';
 import { GatewayMetrics } from './metrics';
 import { compileRoutes, normaliseTarget, upstreamUrl, type Matcher } from './paths';
@@ -41,6 +41,8 @@ interface RequestState {
 
 const RESERVED = new Set(['/metrics', '/health/live', '/health/ready']);
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+/** A rate-limit counter update takes well under a millisecond; a Redis that takes this long is down. */
+const REDIS_COMMAND_TIMEOUT_MS = 1000;
 
 export interface Gateway {
   app: FastifyInstance;
@@ -75,9 +77,16 @@ export async function createGateway(
     failClosed: config.failClosed,
     logger,
   });
-  const metrics = new GatewayMetrics();
+  const metrics = new GatewayMetrics(() => verifier.status().usage);
+  // Commands fail at once while disconnected (no offline queue) and after REDIS_COMMAND_TIMEOUT_MS on
+  // a connection that no longer answers; either way the request is answered 503, never left hanging.
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
+    ? new Redis(config.redisUrl, {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        lazyConnect: false,
+        commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      })
     : undefined;
   redis?.on('error', () => undefined); // reported through failing limiter calls
 
@@ -243,8 +252,7 @@ export async function createGateway(
         if (!route.public) {
           // RFC 9111 §5.2.2.7 / RFC 9110 §12.5.5: a response that depends on the caller's token is not
           // for shared caches.
-          const cc = String(out['cache-control'] ?? '');
-          if (!/\b(private|no-store)\b/i.test(cc)) out['cache-control'] = cc ? `private, ${cc}` : 'private';
+          out['cache-control'] = privateCacheControl(String(out['cache-control'] ?? ''));
           const vary = String(out.vary ?? '');
           if (!/\bauthorization\b/i.test(vary)) out.vary = vary ? `${vary}, Authorization` : 'Authorization';
         }
@@ -252,6 +260,12 @@ export async function createGateway(
       },
       onResponse: (_req, res, upstream) => {
         if (!route.claimRules || !s.principal) return void res.send(upstream.stream);
+        if (req.method === 'HEAD') {
+          // RFC 9110 §8.6: a HEAD answer may leave Content-Length out, but must not state a length other
+          // than the GET's; the filtered length is unknown without the body, so none is sent.
+          upstream.stream.resume();
+          return void res.send();
+        }
         void sendFiltered(res, upstream.stream, route, s.principal);
       },
       onError: (res, { error }) => {

@@ -1,4 +1,11 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The usage-report queue of the verifier (`status().usage`). */
+export interface UsageCounts {
+  pending: number;
+  delivered: number;
+  dropped: number;
+}
 
 /** Prometheus metrics of the gateway (`GET /metrics`). */
 export class GatewayMetrics {
@@ -23,7 +30,31 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** `usage` is read at each scrape. */
+  constructor(usage: () => UsageCounts) {
     collectDefaultMetrics({ register: this.registry, prefix: 'scopegate_gateway_' });
+    new Gauge({
+      name: 'scopegate_gateway_usage_reports_pending',
+      help: 'Usage reports waiting to be sent to Scopegate (a bounded queue: it grows while Scopegate is slower)',
+      registers: [this.registry],
+      collect() {
+        this.set(usage().pending);
+      },
+    });
+    const counted = (key: 'delivered' | 'dropped', help: string) => {
+      let seen = 0;
+      new Counter({
+        name: `scopegate_gateway_usage_reports_${key}_total`,
+        help,
+        registers: [this.registry],
+        collect() {
+          const now = usage()[key];
+          this.inc(now - seen);
+          seen = now;
+        },
+      });
+    };
+    counted('delivered', 'Usage reports Scopegate acknowledged');
+    counted('dropped', 'Usage reports given up on (queue overflow, or a batch Scopegate refused as invalid)');
   }
 }

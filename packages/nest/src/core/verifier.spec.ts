@@ -107,6 +107,23 @@ describe('createVerifier (a resource server’s view of Scopegate)', () => {
     expect(((await refusal(t)) as InvalidTokenError).description).toContain('not signed by a key');
   });
 
+  it('status() tells how many usage reports wait, went through or were dropped', async () => {
+    issuer.on('POST', '/resource-server/usage', (_req, res) => json(res, 200, { status: 'recorded' }));
+    await start({ usage: { flushIntervalMs: 20, maxQueued: 2 } });
+    const event = {
+      jti: randomUUID(),
+      method: 'GET',
+      path: '/orders/:id',
+      status: 200,
+      decision: 'allowed' as const,
+      occurred_at: new Date().toISOString(),
+    };
+    for (let i = 0; i < 3; i++) verifier.reportUsage(event);
+    expect(verifier.status().usage).toEqual({ pending: 2, delivered: 0, dropped: 1 });
+    await eventually(() => verifier.status().usage.delivered === 2);
+    expect(verifier.status().usage).toEqual({ pending: 0, delivered: 2, dropped: 1 });
+  });
+
   it('answers 503 until the keys are loaded', async () => {
     verifier = createVerifier({ ...issuer.conn, issuer: 'http://127.0.0.1:9', audience: AUDIENCE, logger });
     verifier.start();

@@ -52,6 +52,8 @@ export interface VerifierStatus {
   feed: boolean;
   catalog: boolean;
   revoked: number;
+  /** Usage reports: waiting (a bounded queue, `usage.maxQueued`), acknowledged, given up on. */
+  usage: { pending: number; delivered: number; dropped: number };
   /** Why something is down, for the operator. */
   reason?: string;
 }
@@ -188,6 +190,7 @@ class RemoteVerifier implements ScopegateVerifier {
       feed,
       catalog: this.catalog.loaded,
       revoked: this.feed.size,
+      usage: { pending: this.usage.pending, delivered: this.usage.delivered, dropped: this.usage.dropped },
       reason: this.lastConnectError ?? (feed ? undefined : (this.feed.lastError ?? 'the feed is connecting')),
     };
   }
