@@ -13,6 +13,7 @@ import { GATEWAY_MAIN, spawnScript, waitForOk } from '../support/process';
 
 const ORDERS = 'https://orders.example';
 const BILLING = 'https://billing.example';
+const METRICS_TOKEN = 'gateway-metrics-token-'.padEnd(40, 'm');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The order as the upstream writes it: numbers whose lexemes JSON.parse would not keep. */
@@ -234,7 +235,10 @@ routes:
     public: true
 ${extra}`;
     writeFileSync(configFile, config());
-    gateway = await GatewayProcess.start(configFile, gwPort, { GW_CLIENT_SECRET: rs.client_secret });
+    gateway = await GatewayProcess.start(configFile, gwPort, {
+      GW_CLIENT_SECRET: rs.client_secret,
+      METRICS_TOKEN,
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -462,6 +466,26 @@ ${extra}`;
     expect(upstream.seen.slice(seenBefore).some((s) => s.method === 'DELETE')).toBe(false);
   });
 
+  it('answers Expect: 100-continue itself, and refuses a request body over max_body_bytes with 413', async () => {
+    const token = await tokenFor(reader);
+    const before = upstream.seen.length;
+    const continued = await raw(
+      gwPort,
+      `POST /echo/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+        'Content-Length: 2\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n{}',
+    );
+    expect(continued).toMatch(/HTTP\/1\.1 200/);
+    expect(upstream.seen.at(-1)!.headers.expect).toBeUndefined();
+    const big = await raw(
+      gwPort,
+      `POST /echo/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${2 << 20}\r\nConnection: close\r\n\r\n{`,
+    );
+    expect(big).toMatch(/^HTTP\/1\.1 413/);
+    expect(big).toContain('"error":"invalid_request"');
+    expect(upstream.seen.length).toBe(before + 1); // only the first reached the upstream
+  });
+
   it('refuses request smuggling and protocol upgrades', async () => {
     const token = await tokenFor(reader);
     const smuggled = await raw(
@@ -541,9 +565,12 @@ ${extra}`;
     });
   });
 
-  it('serves /metrics and /health/ready; a public route needs no token', async () => {
+  it('serves /metrics (behind METRICS_TOKEN) and /health/ready; a public route needs no token', async () => {
     expect((await get('/status')).status).toBe(200);
-    const metrics = await get('/metrics');
+    expect((await get('/metrics')).status).toBe(401);
+    expect((await get('/metrics', 'not-the-token')).status).toBe(401);
+    const metrics = await get('/metrics', METRICS_TOKEN);
+    expect(metrics.status).toBe(200);
     expect(metrics.text).toContain('scopegate_gateway_requests_total{route="orders"');
     expect(metrics.text).toContain('scopegate_gateway_upstream_seconds_bucket');
     expect(metrics.text).toMatch(/^scopegate_gateway_usage_reports_pending \d+$/m);
