@@ -1,31 +1,14 @@
 // Peer: a bare Fastify route returning the same JSON as examples/orders-api's GET /orders/:id gives a
-// token with `orders:read orders:pricing` (all fields, same order; data as in its orders.data.ts),
+// token with `orders:read orders:pricing` (all fields, same order; the data of its orders.data.ts),
 // with no auth, no filtering and no usage reports. The bench checks the bytes match before the load.
 import Fastify from 'fastify';
+import { createRequire } from 'node:module';
 
-const ORDERS = [
-  {
-    id: 'ord-1001',
-    customer: 'Ada Lovelace',
-    status: 'shipped',
-    lines: [
-      { sku: 'PEN-42', quantity: 3, unit_price: '2.50' },
-      { sku: 'INK-7', quantity: 1, unit_price: '11.90' },
-    ],
-    total: '19.40',
-    currency: 'EUR',
-    created_at: '2026-11-02T09:15:00Z',
-  },
-  {
-    id: 'ord-1002',
-    customer: 'Grace Hopper',
-    status: 'open',
-    lines: [{ sku: 'NB-A5', quantity: 10, unit_price: '4.20' }],
-    total: '42.00',
-    currency: 'EUR',
-    created_at: '2026-11-20T16:40:00Z',
-  },
-];
+// The example's own data (its build), as plain objects: the same fields in the same order.
+const require = createRequire(import.meta.url);
+const ORDERS = JSON.parse(
+  JSON.stringify(require('../../examples/orders-api/dist/orders/orders.data.js').ORDERS),
+);
 
 const app = Fastify({ logger: false });
 app.get('/orders/:id', async (req, reply) => {
