@@ -266,7 +266,15 @@ export async function createGateway(
           upstream.stream.resume();
           return void res.send();
         }
-        void sendFiltered(res, upstream.stream, route, s.principal);
+        // Whatever fails while filtering answers this request 502; it must never end the process.
+        sendFiltered(res, upstream.stream, route, s.principal).catch((err: unknown) => {
+          logger.error(
+            `request ${req.id}: filtering failed: ${err instanceof Error ? err.message : String(err)}`,
+          );
+          if (res.sent) return;
+          for (const h of REPRESENTATION_HEADERS) res.removeHeader(h);
+          sendError(res, 502, 'bad_gateway', 'The upstream response cannot be filtered');
+        });
       },
       onError: (res, { error }) => {
         const code = (error as { statusCode?: number }).statusCode;
@@ -344,8 +352,8 @@ export async function createGateway(
     const result = filterResponse(
       {
         body: raw,
-        contentType: headers['content-type'] as string | undefined,
-        contentEncoding: headers['content-encoding'] as string | undefined,
+        contentType: headerText(headers['content-type']),
+        contentEncoding: headerText(headers['content-encoding']),
         status: reply.statusCode,
       },
       route.claimRules!,
@@ -425,6 +433,13 @@ function bounded(payload: IncomingMessage, max: number): Transform {
   payload.on('error', (err) => limiter.destroy(err));
   return payload.pipe(limiter);
 }
+
+/**
+ * One header's value as text: a header the upstream sent more than once arrives as a list, read as its
+ * values joined with commas (RFC 9110 §5.3), which a media type never parses as.
+ */
+const headerText = (value: unknown): string | undefined =>
+  value === undefined ? undefined : Array.isArray(value) ? value.join(', ') : String(value);
 
 const bearerOf = (header: string | undefined): string =>
   header && /^Bearer /i.test(header) ? header.slice(7).trim() : '';
