@@ -77,6 +77,10 @@ function startUpstream(
       res.setHeader('content-encoding', ['identity', 'gzip']);
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(gzipSync(ORDER_JSON));
     }
+    if (path === '/orders/busy')
+      return void res
+        .writeHead(503, { 'content-type': 'application/json', 'retry-after': '400' })
+        .end('{"error":"busy","total_price":1}');
     if (path === '/orders/doc.pdf')
       return void res.writeHead(200, { 'content-type': 'application/pdf' }).end(PDF);
     if (path === '/files/doc.pdf') {
@@ -348,6 +352,17 @@ ${extra}`;
       expect(r.text, path).not.toContain('total_price');
     }
     expect((await get('/orders/o-1', token)).status).toBe(200); // the process is still up
+  });
+
+  it('passes an upstream 503 on once, filtered: no retries of its own, whatever Retry-After says', async () => {
+    const token = await tokenFor(reader);
+    const before = upstream.seen.length;
+    const started = Date.now();
+    const r = await get('/orders/busy', token);
+    expect(r.status).toBe(503);
+    expect(json(r)).toEqual({ error: 'busy' });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(upstream.seen.slice(before).filter((s) => s.path === '/orders/busy')).toHaveLength(1);
   });
 
   it('a HEAD on a filtered route answers like the GET, without the unfiltered body’s length or tags', async () => {

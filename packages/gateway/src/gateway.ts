@@ -226,6 +226,9 @@ export async function createGateway(
     s.upstreamStartedAt = performance.now();
     return reply.from(upstreamUrl(route.upstream, target.path, target.search), {
       timeout: route.timeoutMs,
+      // Never retried: reply-from would repeat a GET answered 503 up to ten times, each after the
+      // upstream's own Retry-After (read as milliseconds), far past the route's timeout.
+      retryDelay: () => null,
       rewriteRequestHeaders: (_r, headers) =>
         forwardedHeaders(headers, {
           requestId: req.id,
