@@ -82,6 +82,16 @@ describe('AccessTokenGuard (RFC 6750 §3, deny by default)', () => {
     expect(events).toEqual([]);
   });
 
+  it('denies handlers of other transports (GraphQL, WebSocket, RPC) unless they are public', async () => {
+    for (const type of ['graphql', 'ws', 'rpc']) {
+      const ctx = (handler: keyof Routes) =>
+        ({ ...context(handler, request('Bearer good')), getType: () => type }) as unknown as ExecutionContext;
+      expect(await guard.canActivate(ctx('undeclared')), type).toBe(false);
+      expect(await guard.canActivate(ctx('read')), type).toBe(false);
+      expect(await guard.canActivate(ctx('open')), type).toBe(true);
+    }
+  });
+
   it('puts the principal on req.user when the token carries the scopes', async () => {
     const req = request('Bearer good');
     expect(await guard.canActivate(context('read', req))).toBe(true);

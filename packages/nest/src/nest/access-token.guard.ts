@@ -8,7 +8,7 @@ import { requestInfoOf, routeOf, type ScopegateRequest } from './http-request';
 import { AccessTokenAuthenticator, ApiCallRecorder } from './ports';
 
 /**
- * The global guard, deny by default: a route needs a valid access token carrying every scope its
+ * The global guard, deny by default: an HTTP route needs a valid access token carrying every scope its
  * `@Authenticated({ scopes })` names, unless it is `@Public()`. Refusals are RFC 6750 §3 errors —
  * no token: 401 with a bare challenge; a bad one: 401 invalid_token; a missing scope: 403
  * insufficient_scope — and each is recorded.
@@ -22,9 +22,11 @@ export class AccessTokenGuard implements CanActivate {
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    if (ctx.getType() !== 'http') return true;
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    // Deny by default on every transport: the bearer token is read from HTTP requests only, so a
+    // GraphQL resolver, WebSocket or RPC handler the guard reaches runs only when marked public.
+    if (ctx.getType() !== 'http') return false;
     const required = this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [];
     const req = ctx.switchToHttp().getRequest<ScopegateRequest>();
     try {
