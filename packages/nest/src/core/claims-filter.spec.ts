@@ -75,6 +75,24 @@ describe('filterClaims', () => {
     expect(filterClaims(new Employee(), new Set(['hr']))).toHaveProperty('salary', 100);
   });
 
+  it('filters what toJSON returns, as JSON.stringify would send it, with the categories of its class', () => {
+    class Account {
+      id = 'a1';
+      @ClaimCategory('banking') iban = 'DE00';
+      passwordHash = 'hash';
+      toJSON() {
+        const { passwordHash: _, ...shown } = this;
+        return shown;
+      }
+    }
+    const sent = (value: unknown, granted: ReadonlySet<string>) =>
+      JSON.parse(JSON.stringify(filterClaims(value, granted))) as unknown;
+    expect(sent({ account: new Account() }, none)).toEqual({ account: { id: 'a1' } });
+    expect(sent([new Account()], new Set(['banking']))).toEqual([{ id: 'a1', iban: 'DE00' }]);
+    const url = new URL('https://example.com/a');
+    expect(sent({ url }, none)).toEqual({ url: 'https://example.com/a' });
+  });
+
   it('does not mutate its input', () => {
     const p = new Person();
     filterClaims(p, none);

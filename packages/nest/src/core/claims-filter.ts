@@ -11,12 +11,24 @@ export function filterClaims<T>(value: T, granted: ReadonlySet<string>): T {
 
 const MAX_DEPTH = 32;
 
-function walk(value: unknown, granted: ReadonlySet<string>, depth: number): unknown {
+function walk(
+  value: unknown,
+  granted: ReadonlySet<string>,
+  depth: number,
+  inherited?: ReadonlyMap<string | symbol, string>,
+): unknown {
   if (value === null || typeof value !== 'object' || value instanceof Date || Buffer.isBuffer(value))
     return value;
   if (depth > MAX_DEPTH) throw new Error('claims filter: object nesting too deep');
   if (Array.isArray(value)) return value.map((v) => walk(v, granted, depth + 1));
-  const fields = claimFieldsOf(value.constructor);
+  const fields = claimFieldsOf(value.constructor) ?? inherited;
+  // JSON.stringify sends what toJSON returns, not the object's fields (which it may hide): that is
+  // what is filtered, with the categories of the object's class.
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') {
+    const json: unknown = toJSON.call(value, '');
+    if (json !== value) return walk(json, granted, depth + 1, fields);
+  }
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     const category = fields?.get(key);
