@@ -518,6 +518,15 @@ ${extra}`;
     expect(big).toMatch(/^HTTP\/1\.1 413/);
     expect(big).toContain('"error":"invalid_request"');
     expect(upstream.seen.length).toBe(before + 1); // only the first reached the upstream
+    // Without a declared length, the body is cut off where it passes the limit: 413 too.
+    const chunk = 'x'.repeat(1536 << 10);
+    const chunked = await raw(
+      gwPort,
+      `POST /echo/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/plain\r\n` +
+        `Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
+    );
+    expect(chunked).toMatch(/^HTTP\/1\.1 413/);
+    expect(chunked).toContain('"error":"invalid_request"');
   });
 
   it('refuses request smuggling and protocol upgrades', async () => {

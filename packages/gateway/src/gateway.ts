@@ -281,6 +281,14 @@ export async function createGateway(
       },
       onError: (res, { error }) => {
         const code = (error as { statusCode?: number }).statusCode;
+        // The request body (chunked, no declared length) passed max_body_bytes while being forwarded.
+        if (causes(error).some((e) => (e as { statusCode?: number }).statusCode === 413))
+          return void sendError(
+            res,
+            413,
+            'invalid_request',
+            `The request body is larger than ${config.maxBodyBytes} bytes`,
+          );
         if (code === 504)
           return void sendError(
             res,
@@ -419,6 +427,13 @@ export async function createGateway(
       redis?.disconnect();
     },
   };
+}
+
+/** An error and its causes, outermost first (bounded: a cycle cannot loop). */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = error; e && chain.length < 8; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
 }
 
 /** A request body stream that fails once more than `max` bytes have passed. */
