@@ -89,6 +89,13 @@ describe('filterClaims', () => {
       JSON.parse(JSON.stringify(filterClaims(value, granted))) as unknown;
     expect(sent({ account: new Account() }, none)).toEqual({ account: { id: 'a1' } });
     expect(sent([new Account()], new Set(['banking']))).toEqual([{ id: 'a1', iban: 'DE00' }]);
+    class Wrapper {
+      toJSON() {
+        return Object.assign(new Account(), { id: 'w1' });
+      }
+    }
+    // JSON.stringify calls toJSON once per value, not again on what it returned.
+    expect(sent(new Wrapper(), new Set(['banking']))).toEqual(JSON.parse(JSON.stringify(new Wrapper())));
     const url = new URL('https://example.com/a');
     expect(sent({ url }, none)).toEqual({ url: 'https://example.com/a' });
   });

@@ -10,6 +10,7 @@ export function filterClaims<T>(value: T, granted: ReadonlySet<string>): T {
 }
 
 const MAX_DEPTH = 32;
+const NO_FIELDS: ReadonlyMap<string | symbol, string> = new Map();
 
 function walk(
   value: unknown,
@@ -24,10 +25,11 @@ function walk(
   const fields = claimFieldsOf(value.constructor) ?? inherited;
   // JSON.stringify sends what toJSON returns, not the object's fields (which it may hide): that is
   // what is filtered, with the categories of the object's class.
+  // (Once per value, as JSON.stringify does: the result's own toJSON is not called.)
   const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') {
+  if (typeof toJSON === 'function' && inherited === undefined) {
     const json: unknown = toJSON.call(value, '');
-    if (json !== value) return walk(json, granted, depth + 1, fields);
+    if (json !== value) return walk(json, granted, depth + 1, fields ?? NO_FIELDS);
   }
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
