@@ -92,6 +92,33 @@ describe('AccessTokenGuard (RFC 6750 §3, deny by default)', () => {
     }
   });
 
+  it('a method’s @Authenticated wins over its controller’s @Public (and the other way round)', async () => {
+    @Public()
+    class Catalog {
+      list() {}
+      @Authenticated({ scopes: ['customers:write'] }) create() {}
+    }
+    @Authenticated({ scopes: ['customers:read'] })
+    class Customers {
+      read() {}
+      @Public() health() {}
+    }
+    const ctx = (cls: Function, handler: Function, req: AuthenticatedRequest) =>
+      ({ ...context('read', req), getClass: () => cls, getHandler: () => handler }) as ExecutionContext;
+    expect(await guard.canActivate(ctx(Catalog, Catalog.prototype.list, request()))).toBe(true);
+    const denied = await guard
+      .canActivate(ctx(Catalog, Catalog.prototype.create, request('Bearer good')))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(denied).toBeInstanceOf(InsufficientScopeError);
+    expect(await guard.canActivate(ctx(Customers, Customers.prototype.health, request()))).toBe(true);
+    expect(await guard.canActivate(ctx(Customers, Customers.prototype.read, request('Bearer good')))).toBe(
+      true,
+    );
+  });
+
   it('puts the principal on req.user when the token carries the scopes', async () => {
     const req = request('Bearer good');
     expect(await guard.canActivate(context('read', req))).toBe(true);

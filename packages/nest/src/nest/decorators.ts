@@ -20,7 +20,11 @@ export interface AuthenticatedOptions {
  * documentation cannot drift from the enforcement.
  */
 export function Authenticated({ scopes = [] }: AuthenticatedOptions = {}) {
-  const decorators: (ClassDecorator | MethodDecorator)[] = [SetMetadata(REQUIRED_SCOPES, scopes)];
+  const decorators: (ClassDecorator | MethodDecorator)[] = [
+    SetMetadata(REQUIRED_SCOPES, scopes),
+    // Protected where declared: on a method, this wins over a `@Public()` controller.
+    SetMetadata(IS_PUBLIC, false),
+  ];
   const swagger = optionalSwagger();
   if (swagger) {
     const needs = scopes.length ? ` Requires scope: \`${scopes.join(' ')}\`.` : '';
