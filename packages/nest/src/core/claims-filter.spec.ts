@@ -115,8 +115,30 @@ describe('filterClaims', () => {
 
 describe('ungrantedFields', () => {
   it('lists present fields whose category is not granted', () => {
-    const p = Object.assign(new Person(), { name: 'B', iban: 'X' });
+    const p = Object.assign(new Person(), { name: 'B', iban: 'X', home: undefined });
     expect(ungrantedFields(p, new Set(['profile']))).toEqual([{ field: 'iban', category: 'banking' }]);
     expect(ungrantedFields(p, new Set(['profile', 'banking']))).toEqual([]);
+  });
+
+  it('looks into nested DTOs and arrays of them, as the response filter does', () => {
+    class Line {
+      sku = 'A';
+      @ClaimCategory('pricing') unit_price?: string;
+    }
+    class Order {
+      lines: Line[] = [];
+      home?: Address;
+    }
+    const order = Object.assign(new Order(), {
+      lines: [new Line(), Object.assign(new Line(), { unit_price: '0.01' })],
+      home: Object.assign(new Address(), { city: 'X' }),
+    });
+    expect(ungrantedFields(order, new Set(['address']))).toEqual([
+      { field: 'lines[1].unit_price', category: 'pricing' },
+    ]);
+    expect(ungrantedFields(order, new Set(['pricing']))).toEqual([
+      { field: 'home.street', category: 'address' },
+      { field: 'home.city', category: 'address' },
+    ]);
   });
 });

@@ -40,17 +40,38 @@ function walk(
   return out;
 }
 
-/** Fields present in `value` whose categories are not granted (for write checks). */
+/**
+ * Fields present in `value` whose categories are not granted (for write checks), at any depth like
+ * the response filter: nested DTOs and arrays of them are searched (`lines[1].unit_price`).
+ */
 export function ungrantedFields(
   value: object,
   granted: ReadonlySet<string>,
 ): { field: string; category: string }[] {
+  const found: { field: string; category: string }[] = [];
+  collectUngranted(value, granted, '', 0, found);
+  return found;
+}
+
+function collectUngranted(
+  value: unknown,
+  granted: ReadonlySet<string>,
+  path: string,
+  depth: number,
+  found: { field: string; category: string }[],
+): void {
+  if (value === null || typeof value !== 'object' || value instanceof Date || Buffer.isBuffer(value)) return;
+  if (depth > MAX_DEPTH) throw new Error('claims filter: object nesting too deep');
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => collectUngranted(v, granted, `${path}[${i}]`, depth + 1, found));
+    return;
+  }
   const fields = claimFieldsOf(value.constructor);
-  if (!fields) return [];
-  return Object.keys(value)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .flatMap((k) => {
-      const category = fields.get(k);
-      return category !== undefined && !granted.has(category) ? [{ field: k, category }] : [];
-    });
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    const field = path ? `${path}.${key}` : key;
+    const category = fields?.get(key);
+    if (category !== undefined && !granted.has(category)) found.push({ field, category });
+    else collectUngranted(v, granted, field, depth + 1, found);
+  }
 }
