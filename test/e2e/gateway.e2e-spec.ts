@@ -114,6 +114,17 @@ function startUpstream(
         ),
       );
     }
+    if (path === '/slowjson') {
+      // Headers at once, then the body a byte at a time, each well within the route's timeout.
+      res.writeHead(200, { 'content-type': 'application/json' }).write('{"total_price":1,"id":');
+      let left = 12;
+      const timer = setInterval(() => {
+        if (--left > 0) return void res.write(' ');
+        clearInterval(timer);
+        res.end('"x"}');
+      }, 250);
+      return void res.on('close', () => clearInterval(timer));
+    }
     if (path === '/slow') return void setTimeout(() => res.writeHead(200).end('late'), 3000);
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"upstream 404"}');
   });
@@ -229,6 +240,12 @@ routes:
     upstream: ${up}
     audience: ${ORDERS}
     timeout: 500ms
+  - name: slowjson
+    match: { path: /slowjson }
+    upstream: ${up}
+    audience: ${ORDERS}
+    claims: { total_price: pricing }
+    timeout: 600ms
   - name: down
     match: { path: /down/* }
     upstream: http://127.0.0.1:${downPort}
@@ -566,6 +583,15 @@ ${extra}`;
     expect(Date.now() - started).toBeLessThan(2500);
   });
 
+  it('answers 504 when a filtered body is still arriving at the route’s timeout, however steadily it trickles', async () => {
+    const started = Date.now();
+    const r = await get('/slowjson', await tokenFor(reader));
+    expect(r.status).toBe(504);
+    expect(json(r).error).toBe('upstream_timeout');
+    expect(r.text).not.toContain('total_price');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('sees a revocation within 1 s', async () => {
     const token = await tokenFor(pricer);
     expect((await get('/orders/o-1', token)).status).toBe(200);
@@ -642,7 +668,7 @@ ${extra}`;
     await sleep(500);
     expect((await get('/extra/x', token)).status).toBe(200);
     expect(gateway.proc.stderr()).toContain('SIGHUP: the new configuration was refused');
-    expect(gateway.proc.stderr()).toContain('routes[10].upstream');
+    expect(gateway.proc.stderr()).toContain('routes[11].upstream');
   });
 });
 

@@ -270,7 +270,7 @@ export async function createGateway(
           return void res.send();
         }
         // Whatever fails while filtering answers this request 502; it must never end the process.
-        sendFiltered(res, upstream.stream, route, s.principal).catch((err: unknown) => {
+        sendFiltered(res, upstream.stream, route, s.principal, s.upstreamStartedAt!).catch((err: unknown) => {
           logger.error(
             `request ${req.id}: filtering failed: ${err instanceof Error ? err.message : String(err)}`,
           );
@@ -326,9 +326,20 @@ export async function createGateway(
     body: NodeJS.ReadableStream & { destroy(): void },
     route: ActiveRoute,
     principal: Principal,
+    startedAt: number,
   ): Promise<void> {
     const chunks: Buffer[] = [];
     let size = 0;
+    // The whole body must be in by the route's timeout (counted from the upstream request): the
+    // upstream's per-chunk timeout alone would let a trickling body hold the caller indefinitely.
+    let timedOut = false;
+    const deadline = setTimeout(
+      () => {
+        timedOut = true;
+        body.destroy();
+      },
+      Math.max(1, route.timeoutMs - (performance.now() - startedAt)),
+    );
     try {
       for await (const chunk of body as AsyncIterable<Buffer>) {
         size += chunk.length;
@@ -345,7 +356,18 @@ export async function createGateway(
         chunks.push(chunk);
       }
     } catch {
-      return void sendError(reply, 502, 'bad_gateway', 'The upstream response broke off');
+      if (!timedOut) return void sendError(reply, 502, 'bad_gateway', 'The upstream response broke off');
+    } finally {
+      clearTimeout(deadline);
+    }
+    if (timedOut) {
+      for (const h of REPRESENTATION_HEADERS) reply.removeHeader(h);
+      return void sendError(
+        reply,
+        504,
+        'upstream_timeout',
+        `The upstream did not answer within ${route.timeoutMs} ms`,
+      );
     }
     const raw = Buffer.concat(chunks);
     const headers = reply.getHeaders();
