@@ -241,6 +241,14 @@ routes:
     await redis.stop(); // connections refused
     await unavailable(gw1);
     await unavailable(gw2);
+    // The outage is logged once, not once per refused request.
+    for (let i = 0; i < 10; i++) expect((await gw1.request('/limited/x', token)).status).toBe(503);
+    const lines = gw1.proc
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('cannot check requests'));
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.length).toBeLessThanOrEqual(3);
     expect((await gw2.request('/orders/page', token)).status).toBe(200);
 
     await redis.restart(); // same port, empty: the gateways reconnect by themselves

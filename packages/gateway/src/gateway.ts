@@ -13,6 +13,7 @@ import {
   type Principal,
   type ScopegateLogger,
   type ScopegateVerifier,
+  ThrottledLog,
 } from '@scopegate/nest/core';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
@@ -78,6 +79,7 @@ export async function createGateway(
     logger,
   });
   const metrics = new GatewayMetrics(() => verifier.status().usage);
+  const checkFailures = new ThrottledLog(logger);
   // Commands fail at once while disconnected (no offline queue) and after REDIS_COMMAND_TIMEOUT_MS on
   // a connection that no longer answers; either way the request is answered 503, never left hanging.
   const redis = config.redisUrl
@@ -212,7 +214,12 @@ export async function createGateway(
             'content-type': 'application/json; charset=utf-8',
           })
           .send(JSON.stringify(err.toJSON()));
-      logger.error(`request ${req.id}: ${err instanceof Error ? err.message : String(err)}`);
+      // One line per kind of failure per 30 s: an outage (Redis away) must not write a line per request.
+      const reason = err instanceof Error ? err.message : String(err);
+      checkFailures.warn(
+        reason.slice(0, 80),
+        `cannot check requests (answered 503; repeats within 30 s not logged): ${reason}`,
+      );
       return sendError(
         reply,
         503,

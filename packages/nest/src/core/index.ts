@@ -11,7 +11,7 @@ export * from './errors';
 export * from './syntax';
 export { RESOURCE_SERVER_SCOPE, type IssuerMetadata } from './issuer-client';
 export { ACCEPTED_ALGORITHMS, type AcceptedAlgorithm } from './jwks';
-export { consoleLogger, type ScopegateLogger } from './logger';
+export { consoleLogger, ThrottledLog, type ScopegateLogger } from './logger';
 export { IssuerRefusedError, IssuerUnreachableError, type IssuerConnection } from './remote';
 export type { UsageEvent, UsageReporterOptions } from './usage-reporter';
 export { VerifiedTokenCache } from './verified-token-cache';
